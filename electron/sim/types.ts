@@ -1,0 +1,79 @@
+/**
+ * Public shape of the XAPI pool simulator (see electron/sim/README.md for its behaviour).
+ * Tests, the `npm run sim` CLI and the in-app demo pool use only this.
+ */
+import type { VncKind } from './vnc/types';
+
+export interface SimulatorOptions {
+  /** Initial state from a xapi database dump (XML). */
+  db?: string;
+  /** Or a generated pool. */
+  hosts?: number;
+  vms?: number;
+  /** Console server for running VMs: one kind for all, or chosen per VM (by name label). */
+  vnc?: VncKind | ((vmName: string, isControlDomain: boolean) => VncKind);
+  /** HTTPS port every host listens on (all hosts share it, on different loopback addresses). 0 = pick one. */
+  port?: number;
+  /** First loopback address; hosts get consecutive ones. Default 127.0.0.11. */
+  firstAddress?: string;
+  user?: string;
+  password?: string;
+  /** Scale of power-operation durations, in ms for a start (others proportional). Default 1500 ms. */
+  powerOpMs?: number;
+  /** Directory for keys, sockets and backend scratch files. Default: a fresh temp dir. */
+  workDir?: string;
+}
+
+export interface SimHostInfo {
+  name: string;
+  uuid: string;
+  ref: string;
+  address: string;
+  /** SHA-256 of the DER, upper-case hex with colons. */
+  fingerprint: string;
+  certificatePem: string;
+}
+
+/** Faults tests can trigger. */
+export interface SimulatorFaults {
+  /** The host stops answering (listener closed, open sockets destroyed). */
+  stopHost(name: string): Promise<void>;
+  startHost(name: string): Promise<void>;
+  /** Old master goes silent; `newMaster` becomes master; other members answer HOST_IS_SLAVE [new]. */
+  failover(newMaster: string): Promise<void>;
+  /** Every session becomes invalid (SESSION_INVALID), as after a toolstack restart. */
+  expireSessions(): void;
+  /** Delay every RPC reply by `ms`. */
+  slowReplies(ms: number): void;
+  /** Destroys the open console streams of one VM (by uuid or name). */
+  cutConsoles(vm: string): void;
+  /** Sets pool.limit_console_sessions (503 when a console is already in use). */
+  limitConsoleSessions(on: boolean): void;
+  /** Gives a host a fresh self-signed certificate; returns its new fingerprint. */
+  rotateCertificate(name: string): Promise<string>;
+  /** Sets pool.vm_console_idle_timeout (seconds, 0 = off). */
+  consoleIdleTimeout(seconds: number): void;
+  /** Makes `HOST_STILL_BOOTING` the answer to logins on this host for `ms`. */
+  stillBooting(name: string, ms: number): void;
+}
+
+export interface Simulator {
+  /** https://<master address>:<port> */
+  readonly masterUrl: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly hosts: readonly SimHostInfo[];
+  readonly faults: SimulatorFaults;
+  /** Adds a user with a role (`pool-admin`, `vm-operator`, `read-only`...), for 403 tests. */
+  addUser(user: string, password: string, role: string): void;
+  /** Looks a VM up by uuid or name label: its current record fields the tests need. */
+  vm(nameOrUuid: string): { ref: string; uuid: string; name: string; powerState: string; residentOn: string; consoles: { ref: string; uuid: string; protocol: string; location: string }[] };
+  /** The console server of a running VM (for screendump / typed-file checks). */
+  vnc(nameOrUuid: string): import('./vnc/types').VncBackend | undefined;
+  /** Runs a VM power operation directly, as another client would (events follow). */
+  act(nameOrUuid: string, op: 'start' | 'clean_shutdown' | 'hard_shutdown' | 'clean_reboot' | 'hard_reboot' | 'suspend' | 'resume' | { migrateTo: string }): Promise<void>;
+  /** Number of open console tunnels and RPC connections (for leak checks). */
+  stats(): { consoleTunnels: number; sessions: number; rpcConnections: number; loginAttempts: number; connectsByStatus: Record<string, number> };
+  stop(): Promise<void>;
+}

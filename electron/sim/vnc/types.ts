@@ -1,0 +1,45 @@
+/**
+ * The console servers the simulator puts behind each running VM's console rows.
+ *
+ * - `qemu`: a real qemu-system-x86_64 (-vnc unix:..., QMP for screendump), as XenServer HVM guests have.
+ * - `xvnc`: TigerVNC Xvnc running an xterm (typed keys can be checked in a file the xterm writes).
+ * - `rfb33`: a server that speaks only RFB 3.3, as vncterm does for PV guests and dom0 (x11vnc -rfbversion 3.3).
+ * - `synthetic`: an in-process RFB server (no external programs): a changing test pattern and typed
+ *   text drawn on screen. Used by fast tests and the in-app demo pool.
+ *
+ * The simulator's console handler calls `connect()` once per accepted CONNECT and pipes the TLS socket
+ * to the returned stream both ways.
+ */
+import type { Duplex } from 'node:stream';
+
+export type VncKind = 'qemu' | 'xvnc' | 'rfb33' | 'synthetic';
+
+export const VNC_KINDS: readonly VncKind[] = ['qemu', 'xvnc', 'rfb33', 'synthetic'];
+
+export interface VncBackendOptions {
+  /** VM name, shown by backends that can draw it. */
+  name: string;
+  /** A private scratch directory for sockets, logs and files (created by the caller). */
+  workDir: string;
+  width?: number;
+  height?: number;
+}
+
+/** A running console server for one VM. */
+export interface VncBackend {
+  readonly kind: VncKind;
+  /** Opens a new client stream to the server (a unix socket, TCP loopback, or in-memory pair). */
+  connect(): Promise<Duplex>;
+  /** Stops the server and every process and socket it owns. Idempotent. */
+  stop(): Promise<void>;
+  /** qemu only: the guest screen as a binary PPM (P6), through QMP `screendump`. */
+  screendump?(): Promise<Buffer>;
+  /** xvnc only: a file the xterm writes typed input to (`cat > file`), so tests can check keys. */
+  readonly typedFile?: string;
+}
+
+/** A `vt100` text console: a byte stream for a terminal view. */
+export interface TextConsoleBackend {
+  connect(): Promise<Duplex>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,182 @@
+/**
+ * The one IPC contract between the page (renderer) and the backend (Electron main, or the web harness
+ * under Node). Written once here; the main-process handlers, the preload and the web harness are all
+ * typed from these maps, and nothing else declares the API a second time.
+ *
+ * - `Requests`: channel → [argument, result]. Every reply travels as a `Result` envelope: either
+ *   `{ ok: true, value }` or `{ ok: false, error: { code, message } }` with a stable `ErrorCode`.
+ * - `Events`: push channel → payload, from the backend to the page.
+ *
+ * Passwords go *to* the backend (pool:add, pool:edit, pool:connect) and never come back; session ids
+ * never cross at all.
+ */
+import type { InventoryDiff, InventorySnapshot, VmAction } from './inventory';
+import type { ErrorCode } from './errors';
+
+/** Certificate facts shown in the trust dialog. Fingerprint is XAPI's format (upper-case hex, colons). */
+export interface CertificateInfo {
+  fingerprint: string;
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+}
+
+/** A host whose certificate is pinned for a pool. */
+export interface PinnedHost {
+  address: string;
+  fingerprint: string;
+  /** `user` when the user accepted it, `pool` when read with host.get_server_certificate. */
+  source: 'user' | 'pool';
+}
+
+/** Where a pool's password lives: OS keychain (safeStorage), memory only, or not known. */
+export type PasswordStorage = 'saved' | 'memory' | 'none';
+
+/** The pool session state machine, as the page sees it. */
+export type PoolState =
+  | { kind: 'disconnected' }
+  | { kind: 'connecting'; address: string }
+  | {
+      kind: 'awaiting-trust';
+      address: string;
+      certificate: CertificateInfo;
+      /** `unknown`: first contact. `changed`: a pinned host now shows another certificate (hard stop). */
+      reason: 'unknown' | 'changed';
+      previousFingerprint?: string;
+    }
+  | { kind: 'needs-password'; message: string }
+  | { kind: 'connected'; master: string }
+  | { kind: 'reconnecting'; reason: string; attempt: number; retryInMs: number }
+  | { kind: 'failed'; code: ErrorCode; message: string };
+
+/** One configured pool. */
+export interface PoolSummary {
+  id: string;
+  name: string;
+  address: string;
+  username: string;
+  password: PasswordStorage;
+  state: PoolState;
+  demo: boolean;
+}
+
+/** Fields of the add/edit dialog. */
+export interface PoolInput {
+  name: string;
+  address: string;
+  username: string;
+  password?: string;
+  /** Store the password with safeStorage (only when a real OS keychain is available, or opted in). */
+  remember: boolean;
+  /** Explicit opt-in to store under Linux `basic_text` after the plain warning. */
+  allowPlainTextStorage?: boolean;
+}
+
+/** How safe password storage is on this machine. */
+export type SecretBackend = 'os' | 'basic_text' | 'unavailable';
+
+/** Console protocols the bridge can carry (xapi cannot tunnel RDP). */
+export type ConsoleProtocol = 'rfb' | 'vt100';
+
+/** What the page gets back from console:open: a one-time WebSocket URL on the loopback bridge. */
+export interface ConsoleTicket {
+  url: string;
+  protocol: ConsoleProtocol;
+  consoleUuid: string;
+  vmUuid: string;
+  vmName: string;
+}
+
+/** A persisted tab (restored at the next start). */
+export interface TabState {
+  poolId: string;
+  vmUuid: string;
+  protocol: ConsoleProtocol;
+}
+
+/** UI state kept in the config file. */
+export interface UiState {
+  tabs: TabState[];
+  activeTab?: number;
+  treeWidth?: number;
+}
+
+/** Request channels: [argument, result]. */
+export interface Requests {
+  'app:info': [void, { version: string; platform: string; secretBackend: SecretBackend; harness: boolean }];
+  'pool:list': [void, PoolSummary[]];
+  'pool:add': [PoolInput, { id: string }];
+  'pool:edit': [{ id: string } & Partial<PoolInput>, void];
+  'pool:remove': [{ id: string }, void];
+  'pool:connect': [{ id: string; password?: string }, void];
+  'pool:disconnect': [{ id: string }, void];
+  /** The user accepted `fingerprint` for `address` (only valid for the certificate currently awaiting trust). */
+  'pool:trust': [{ id: string; address: string; fingerprint: string }, void];
+  'pool:certificates': [{ id: string }, PinnedHost[]];
+  'inventory:snapshot': [void, InventorySnapshot];
+  'vm:action': [{ poolId: string; vmUuid: string; action: VmAction }, void];
+  'console:open': [{ poolId: string; vmUuid: string; protocol: ConsoleProtocol }, ConsoleTicket];
+  'ui:get': [void, UiState];
+  'ui:set': [UiState, void];
+  'demo:start': [void, { id: string }];
+}
+
+/** Push events: channel → payload. */
+export interface Events {
+  'pool:state': { id: string; state: PoolState };
+  'pool:list': PoolSummary[];
+  'inventory:diff': InventoryDiff;
+}
+
+export type RequestChannel = keyof Requests;
+export type EventChannel = keyof Events;
+export type RequestArg<C extends RequestChannel> = Requests[C][0];
+export type RequestResult<C extends RequestChannel> = Requests[C][1];
+
+/** The error half of an envelope. */
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** Every reply is one of these. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: WireError };
+
+/** The object the preload (and the harness client) exposes to the page as `window.porthole`. */
+export interface PortholeApi {
+  invoke<C extends RequestChannel>(channel: C, arg: RequestArg<C>): Promise<RequestResult<C>>;
+  on<E extends EventChannel>(channel: E, listener: (payload: Events[E]) => void): () => void;
+}
+
+/** All request channel names, for runtime checks (kept in step with `Requests` by the type below). */
+export const REQUEST_CHANNELS = [
+  'app:info',
+  'pool:list',
+  'pool:add',
+  'pool:edit',
+  'pool:remove',
+  'pool:connect',
+  'pool:disconnect',
+  'pool:trust',
+  'pool:certificates',
+  'inventory:snapshot',
+  'vm:action',
+  'console:open',
+  'ui:get',
+  'ui:set',
+  'demo:start',
+] as const satisfies readonly RequestChannel[];
+
+/** All event channel names. */
+export const EVENT_CHANNELS = ['pool:state', 'pool:list', 'inventory:diff'] as const satisfies readonly EventChannel[];
+
+// Compile-time check that REQUEST_CHANNELS lists every channel of `Requests`.
+type Missing = Exclude<RequestChannel, (typeof REQUEST_CHANNELS)[number]>;
+const _allChannelsListed: Missing extends never ? true : Missing = true;
+void _allChannelsListed;
+
+/** True when `value` names a request channel. */
+export function isRequestChannel(value: unknown): value is RequestChannel {
+  return typeof value === 'string' && (REQUEST_CHANNELS as readonly string[]).includes(value);
+}
