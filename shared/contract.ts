@@ -3,7 +3,7 @@
  * under Node). Written once here; the main-process handlers, the preload and the web harness are all
  * typed from these maps, and nothing else declares the API a second time.
  *
- * - `Requests`: channel → [argument, result]. Every reply travels as a `Result` envelope: either
+ * - `Requests`: channel → [argument, result]. Channels without an argument or result use `undefined`. Every reply travels as a `Result` envelope: either
  *   `{ ok: true, value }` or `{ ok: false, error: { code, message } }` with a stable `ErrorCode`.
  * - `Events`: push channel → payload, from the backend to the page.
  *
@@ -104,22 +104,22 @@ export interface UiState {
 
 /** Request channels: [argument, result]. */
 export interface Requests {
-  'app:info': [void, { version: string; platform: string; secretBackend: SecretBackend; harness: boolean }];
-  'pool:list': [void, PoolSummary[]];
+  'app:info': [undefined, { version: string; platform: string; secretBackend: SecretBackend; harness: boolean }];
+  'pool:list': [undefined, PoolSummary[]];
   'pool:add': [PoolInput, { id: string }];
-  'pool:edit': [{ id: string } & Partial<PoolInput>, void];
-  'pool:remove': [{ id: string }, void];
-  'pool:connect': [{ id: string; password?: string }, void];
-  'pool:disconnect': [{ id: string }, void];
+  'pool:edit': [{ id: string } & Partial<PoolInput>, undefined];
+  'pool:remove': [{ id: string }, undefined];
+  'pool:connect': [{ id: string; password?: string }, undefined];
+  'pool:disconnect': [{ id: string }, undefined];
   /** The user accepted `fingerprint` for `address` (only valid for the certificate currently awaiting trust). */
-  'pool:trust': [{ id: string; address: string; fingerprint: string }, void];
+  'pool:trust': [{ id: string; address: string; fingerprint: string }, undefined];
   'pool:certificates': [{ id: string }, PinnedHost[]];
-  'inventory:snapshot': [void, InventorySnapshot];
-  'vm:action': [{ poolId: string; vmUuid: string; action: VmAction }, void];
+  'inventory:snapshot': [undefined, InventorySnapshot];
+  'vm:action': [{ poolId: string; vmUuid: string; action: VmAction }, undefined];
   'console:open': [{ poolId: string; vmUuid: string; protocol: ConsoleProtocol }, ConsoleTicket];
-  'ui:get': [void, UiState];
-  'ui:set': [UiState, void];
-  'demo:start': [void, { id: string }];
+  'ui:get': [undefined, UiState];
+  'ui:set': [UiState, undefined];
+  'demo:start': [undefined, { id: string }];
 }
 
 /** Push events: channel → payload. */
@@ -171,10 +171,8 @@ export const REQUEST_CHANNELS = [
 /** All event channel names. */
 export const EVENT_CHANNELS = ['pool:state', 'pool:list', 'inventory:diff'] as const satisfies readonly EventChannel[];
 
-// Compile-time check that REQUEST_CHANNELS lists every channel of `Requests`.
-type Missing = Exclude<RequestChannel, (typeof REQUEST_CHANNELS)[number]>;
-const _allChannelsListed: Missing extends never ? true : Missing = true;
-void _allChannelsListed;
+/** Compile-time check that REQUEST_CHANNELS lists every channel of `Requests` (errors if one is missing). */
+export const ALL_CHANNELS_LISTED: Exclude<RequestChannel, (typeof REQUEST_CHANNELS)[number]> extends never ? true : never = true;
 
 /** True when `value` names a request channel. */
 export function isRequestChannel(value: unknown): value is RequestChannel {
