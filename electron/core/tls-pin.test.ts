@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { CertificateError, connectPinned, describePem, fingerprintFromPem, normalizeFingerprint, pinnedAgent, probeCertificate } from './tls-pin';
 
 async function makeServer(): Promise<{ port: number; pem: string; received: () => string; close: () => Promise<void> }> {
-  const pems = await generate([{ name: 'commonName', value: 'xs-host.example' }], { keySize: 2048, days: 30 });
+  const pems = await generate([{ name: 'commonName', value: 'xs-host.example' }], { keySize: 2048, notAfterDate: new Date(Date.now() + 30 * 86_400_000) });
   let received = '';
   const server = tls.createServer({ key: pems.private, cert: pems.cert }, (socket) => {
     socket.on('data', (d: Buffer) => {

@@ -8,7 +8,7 @@
  *   text drawn on screen. Used by fast tests and the in-app demo pool.
  *
  * The simulator's console handler calls `connect()` once per accepted CONNECT and pipes the TLS socket
- * to the returned stream both ways.
+ * to the returned stream both ways. Start them with `startVncBackend` / `startTextConsole` (index.ts).
  */
 import type { Duplex } from 'node:stream';
 
@@ -21,7 +21,9 @@ export interface VncBackendOptions {
   name: string;
   /** A private scratch directory for sockets, logs and files (created by the caller). */
   workDir: string;
+  /** Screen width, px (qemu ignores it: the guest decides). */
   width?: number;
+  /** Screen height, px (qemu ignores it: the guest decides). */
   height?: number;
 }
 
@@ -34,7 +36,7 @@ export interface VncBackend {
   stop(): Promise<void>;
   /** qemu only: the guest screen as a binary PPM (P6), through QMP `screendump`. */
   screendump?(): Promise<Buffer>;
-  /** xvnc only: a file the xterm writes typed input to (`cat > file`), so tests can check keys. */
+  /** xvnc and rfb33: a file the xterm writes typed input to (`cat > file`), so tests can check keys. */
   readonly typedFile?: string;
 }
 

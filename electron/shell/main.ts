@@ -1,0 +1,157 @@
+/**
+ * Electron main process entry: wires the backend (electron/core) to Porthole's windows.
+ *
+ * Order matters: the app:// scheme is registered as privileged before `ready`; a second instance
+ * only focuses the first; logs go to <userData>/logs/porthole.log (rotated); every webContents is
+ * locked down (no navigation, no redirects, no window.open, no permissions); the renderer is served
+ * from the packaged dist/renderer through app:// with the CSP; one IPC handler fronts the backend.
+ */
+import { app, ipcMain, Menu, protocol, safeStorage, session, shell } from 'electron';
+import type { MenuItemConstructorOptions } from 'electron';
+import { join } from 'node:path';
+import { configureLog, getLogger, parseLogLevel } from '../../shared/log';
+import { APP_ORIGIN, APP_SCHEME } from './policy/app-url';
+import { serveAppRequest } from './policy/app-protocol';
+import { buildCsp } from './policy/csp';
+import { createInvokeHandler, INVOKE_CHANNEL } from './policy/ipc';
+import { createRotatingLog } from './policy/log-file';
+import { buildMenuTemplate, isShellAction } from './policy/menu-template';
+import type { MenuEntry, MenuItemAction } from './policy/menu-template';
+import { decideNavigation, decidePermission, decideRedirect, decideWindowOpen } from './policy/navigation';
+import type { NavigationDecision } from './policy/navigation';
+import { parseCaptureArg, parsePopoutArg } from './policy/shell-requests';
+import { startServices } from './services';
+import { broadcast, createMainWindow, isOurWindow, mainWindow, openPopout, sendTo, setCapture, targetWindow } from './windows';
+import type { WindowEnv } from './windows';
+
+/** Longest wait for the services to stop when quitting, in ms. */
+const QUIT_TIMEOUT_MS = 3000;
+const here = import.meta.dirname;
+const rendererDir = join(here, '..', 'renderer');
+const logs = createRotatingLog({ dir: join(app.getPath('userData'), 'logs') });
+configureLog((level, line) => {
+  logs.sink(level, line);
+  if (!app.isPackaged) process.stderr.write(line + '\n');
+}, parseLogLevel(process.env.PORTHOLE_LOG, 'info'));
+const log = getLogger('shell');
+
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+const env: WindowEnv = {
+  preload: join(here, 'preload.cjs'),
+  devTools: !app.isPackaged,
+  stateFile: join(app.getPath('userData'), 'window-state.json'),
+};
+
+function follow(decision: NavigationDecision): void {
+  if (decision.openExternal !== undefined) void shell.openExternal(decision.openExternal).catch(() => undefined);
+}
+
+// Why for every webContents, not just ours: nothing in this app may navigate or open windows.
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-frame-navigate', (event) => {
+    event.preventDefault();
+    follow(decideNavigation(event.url));
+  });
+  contents.on('will-redirect', (event) => {
+    event.preventDefault();
+    follow(decideRedirect(event.url));
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    follow(decideWindowOpen(url));
+    return { action: 'deny' };
+  });
+});
+
+function runMenuAction(action: MenuItemAction, focused: unknown): void {
+  const win = targetWindow(focused);
+  if (!isShellAction(action)) {
+    if (win !== undefined) sendTo(win.webContents, 'menu:action', { action });
+  } else if (action === 'view:fullscreen') {
+    win?.setFullScreen(!win.isFullScreen());
+  } else {
+    shell.showItemInFolder(logs.path);
+  }
+}
+
+function menuItem(entry: MenuEntry): MenuItemConstructorOptions {
+  if (entry.kind === 'separator') return { type: 'separator' };
+  if (entry.kind === 'role') return { role: entry.role };
+  const item: MenuItemConstructorOptions = { label: entry.label, click: (_item, focused) => runMenuAction(entry.action, focused) };
+  if (entry.accelerator !== undefined) item.accelerator = entry.accelerator;
+  return item;
+}
+
+function installMenu(): void {
+  const template = buildMenuTemplate(process.platform, env.devTools).map((section): MenuItemConstructorOptions =>
+    section.role === undefined ? { label: section.label, submenu: section.items.map(menuItem) } : { role: section.role },
+  );
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_contents, permission, callback) => callback(decidePermission(permission)));
+  ses.setPermissionCheckHandler((_contents, permission) => decidePermission(permission));
+  ses.setDevicePermissionHandler(() => false);
+
+  const services = await startServices({ configDir: app.getPath('userData'), cipher: safeStorage, appOrigin: APP_ORIGIN, version: app.getVersion() });
+  const { backend } = services;
+  const csp = buildCsp(services.bridgeOrigin);
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(rendererDir, request, csp));
+  backend.on((channel, payload) => broadcast(channel, payload));
+
+  ipcMain.handle(
+    INVOKE_CHANNEL,
+    createInvokeHandler({
+      isOurWindow,
+      backend: (channel, arg) => backend.handle(channel, arg),
+      local: {
+        'console:capture': (arg, sender) => setCapture(sender.webContentsId, parseCaptureArg(arg).active),
+        'console:popout': (arg) => {
+          const { poolId, vmUuid } = parsePopoutArg(arg);
+          openPopout(env, poolId, vmUuid);
+        },
+      },
+      report: (kind, detail) => (kind === 'dropped' ? log.warn('IPC message dropped', detail) : log.error('request failed', detail)),
+    }),
+  );
+
+  installMenu();
+  createMainWindow(env);
+  app.on('second-instance', () => {
+    const win = mainWindow();
+    if (win === undefined) return void createMainWindow(env);
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+  app.on('activate', () => {
+    if (mainWindow() === undefined) createMainWindow(env);
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  let stopped = false;
+  app.on('will-quit', (event) => {
+    if (stopped) return;
+    // Why wait: open console tunnels and XAPI sessions are closed cleanly (bounded by QUIT_TIMEOUT_MS).
+    event.preventDefault();
+    const timeout = new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS));
+    void Promise.race([services.close(), timeout]).finally(() => {
+      stopped = true;
+      app.quit();
+    });
+  });
+  log.info('started', { version: app.getVersion(), packaged: app.isPackaged });
+}
+
+if (app.requestSingleInstanceLock()) {
+  start().catch((error: unknown) => {
+    log.error('startup failed', { error });
+    app.exit(1);
+  });
+} else {
+  app.quit();
+}
