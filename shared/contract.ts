@@ -57,6 +57,8 @@ export interface PoolSummary {
   address: string;
   username: string;
   password: PasswordStorage;
+  /** Why a password is kept in memory only (e.g. Linux basic_text: no keyring), to show next to the pool. */
+  passwordNote?: string;
   state: PoolState;
   demo: boolean;
 }
@@ -114,12 +116,18 @@ export interface Requests {
   /** The user accepted `fingerprint` for `address` (only valid for the certificate currently awaiting trust). */
   'pool:trust': [{ id: string; address: string; fingerprint: string }, undefined];
   'pool:certificates': [{ id: string }, PinnedHost[]];
+  /** Removes a pinned certificate: the explicit step before a changed certificate can be trusted (no "continue anyway"). */
+  'pool:forget-certificate': [{ id: string; address: string }, undefined];
   'inventory:snapshot': [undefined, InventorySnapshot];
   'vm:action': [{ poolId: string; vmUuid: string; action: VmAction }, undefined];
   'console:open': [{ poolId: string; vmUuid: string; protocol: ConsoleProtocol }, ConsoleTicket];
   'ui:get': [undefined, UiState];
   'ui:set': [UiState, undefined];
   'demo:start': [undefined, { id: string }];
+  /** Electron only (answered by the shell): a console has (or lost) keyboard focus; see KEYBOARD_RELEASE_LABEL. */
+  'console:capture': [{ active: boolean }, undefined];
+  /** Electron only (answered by the shell): move this console to its own window (closing it brings the tab back). */
+  'console:popout': [{ poolId: string; vmUuid: string }, undefined];
 }
 
 /** Push events: channel → payload. */
@@ -127,7 +135,29 @@ export interface Events {
   'pool:state': { id: string; state: PoolState };
   'pool:list': PoolSummary[];
   'inventory:diff': InventoryDiff;
+  /** A menu item (or the keyboard release combination) was used; the page acts on it. */
+  'menu:action': { action: MenuAction };
+  /** A pop-out console window closed: the main window should show this console as a tab again. */
+  'console:popin': { poolId: string; vmUuid: string };
 }
+
+/** Menu actions the page carries out (fullscreen and "Show logs" are done by the shell itself). */
+export const MENU_ACTIONS = [
+  'pool:add',
+  'tab:close',
+  'tab:next',
+  'tab:previous',
+  'tab:popout',
+  'console:ctrl-alt-del',
+  'console:release-keyboard',
+  'app:about',
+] as const;
+
+/** One menu action id. */
+export type MenuAction = (typeof MENU_ACTIONS)[number];
+
+/** The keys that give the keyboard back while a console holds it (held together), as the toolbar shows them. */
+export const KEYBOARD_RELEASE_LABEL = { default: 'Ctrl+Alt+Shift', darwin: 'Control+Option+Shift' } as const;
 
 export type RequestChannel = keyof Requests;
 export type EventChannel = keyof Events;
@@ -160,16 +190,19 @@ export const REQUEST_CHANNELS = [
   'pool:disconnect',
   'pool:trust',
   'pool:certificates',
+  'pool:forget-certificate',
   'inventory:snapshot',
   'vm:action',
   'console:open',
   'ui:get',
   'ui:set',
   'demo:start',
+  'console:capture',
+  'console:popout',
 ] as const satisfies readonly RequestChannel[];
 
 /** All event channel names. */
-export const EVENT_CHANNELS = ['pool:state', 'pool:list', 'inventory:diff'] as const satisfies readonly EventChannel[];
+export const EVENT_CHANNELS = ['pool:state', 'pool:list', 'inventory:diff', 'menu:action', 'console:popin'] as const satisfies readonly EventChannel[];
 
 /** Compile-time check that REQUEST_CHANNELS lists every channel of `Requests` (errors if one is missing). */
 export const ALL_CHANNELS_LISTED: Exclude<RequestChannel, (typeof REQUEST_CHANNELS)[number]> extends never ? true : never = true;

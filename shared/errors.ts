@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   NOT_CONNECTED: 'The pool is not connected.',
   UNKNOWN_VM: 'No such VM.',
   OPERATION_NOT_ALLOWED: 'The VM does not allow that operation now.',
+  PERMISSION_DENIED: "Your account's role does not permit that operation.",
   XAPI_ERROR: 'The pool reported an error.',
   VM_NOT_RUNNING: 'The VM is not running.',
   NO_CONSOLE: 'The VM has no console of that kind.',

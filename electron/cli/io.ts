@@ -33,6 +33,7 @@ export const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   CONSOLE_IN_USE: 25,
   CONSOLE_ERROR: 26,
   CONFIG_ERROR: 27,
+  PERMISSION_DENIED: 28,
 };
 
 /** Exit status for an error code (1 for anything without its own). */

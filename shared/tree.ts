@@ -1,0 +1,134 @@
+/**
+ * The display tree, derived from the flat inventory nodes: pool → hosts → running VMs, and the
+ * pool's halted/suspended VMs (and VMs whose host is unknown) directly under the pool, after its hosts.
+ *
+ * Pure code used by the renderer (and the CLI's `ls`). `applyDiff` keeps a node map in step with the
+ * backend's snapshot + diffs; `buildTree` sorts siblings by name (natural order, case-insensitive) and
+ * filters by text: a node matches on its name (VMs also on uuid, IP, OS and tags); a match keeps its
+ * ancestors, and a matching pool or host keeps its whole subtree.
+ */
+import type { HostNode, InventoryDiff, InventoryNode, InventorySnapshot, PoolNode, VmNode } from './inventory';
+
+/** One entry of the display tree. */
+export interface TreeItem {
+  node: InventoryNode;
+  children: TreeItem[];
+}
+
+/** The page's copy of the inventory: nodes by id and the version they are at. */
+export interface InventoryState {
+  version: number;
+  nodes: Map<string, InventoryNode>;
+}
+
+/** A fresh state from a snapshot. */
+export function stateFromSnapshot(snapshot: InventorySnapshot): InventoryState {
+  return { version: snapshot.version, nodes: new Map(snapshot.nodes.map((n) => [n.id, n])) };
+}
+
+/**
+ * Applies a diff in place. Returns false (and changes nothing) when the diff does not start at the
+ * state's version: the caller must fetch a new snapshot.
+ */
+export function applyDiff(state: InventoryState, diff: InventoryDiff): boolean {
+  if (diff.from !== state.version) return false;
+  for (const id of diff.removes) state.nodes.delete(id);
+  for (const node of diff.upserts) state.nodes.set(node.id, node);
+  state.version = diff.to;
+  return true;
+}
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+function byName(a: TreeItem, b: TreeItem): number {
+  return collator.compare(a.node.name, b.node.name) || a.node.id.localeCompare(b.node.id);
+}
+
+/** True when a node itself matches a lower-case filter text. */
+export function nodeMatches(node: InventoryNode, needle: string): boolean {
+  if (needle === '') return true;
+  if (node.name.toLowerCase().includes(needle)) return true;
+  if (node.kind === 'vm') {
+    return (
+      node.uuid.toLowerCase() === needle ||
+      (node.ip ?? '').toLowerCase().includes(needle) ||
+      (node.os ?? '').toLowerCase().includes(needle) ||
+      node.tags.some((t) => t.toLowerCase().includes(needle))
+    );
+  }
+  if (node.kind === 'host') return node.address.toLowerCase().includes(needle);
+  return false;
+}
+
+/** Builds the sorted (and optionally filtered) tree from all nodes, one root per pool. */
+export function buildTree(nodes: Iterable<InventoryNode>, filter = ''): TreeItem[] {
+  const needle = filter.trim().toLowerCase();
+  const pools = new Map<string, { item: TreeItem; node: PoolNode }>();
+  const hosts = new Map<string, { item: TreeItem; node: HostNode }>();
+  const vms: VmNode[] = [];
+  for (const node of nodes) {
+    if (node.kind === 'pool') pools.set(node.poolId, { item: { node, children: [] }, node });
+    else if (node.kind === 'host') hosts.set(node.id, { item: { node, children: [] }, node });
+    else vms.push(node);
+  }
+
+  // Which pools/hosts match themselves (their whole subtree stays visible).
+  const poolHit = new Set<string>();
+  const hostHit = new Set<string>();
+  if (needle !== '') {
+    for (const p of pools.values()) if (nodeMatches(p.node, needle)) poolHit.add(p.node.poolId);
+    for (const h of hosts.values()) if (poolHit.has(h.node.poolId) || nodeMatches(h.node, needle)) hostHit.add(h.node.id);
+  }
+  const keepHost = new Set<string>();
+  const keepPool = new Set<string>(needle === '' ? pools.keys() : poolHit);
+
+  const poolVms = new Map<string, TreeItem[]>();
+  for (const vm of vms) {
+    const host = vm.hostId === undefined ? undefined : hosts.get(vm.hostId);
+    const visible = needle === '' || poolHit.has(vm.poolId) || (host !== undefined && hostHit.has(host.node.id)) || nodeMatches(vm, needle);
+    if (!visible) continue;
+    const item: TreeItem = { node: vm, children: [] };
+    if (host !== undefined) {
+      host.item.children.push(item);
+      keepHost.add(host.node.id);
+    } else {
+      let list = poolVms.get(vm.poolId);
+      if (list === undefined) poolVms.set(vm.poolId, (list = []));
+      list.push(item);
+    }
+    keepPool.add(vm.poolId);
+  }
+
+  const hostsByPool = new Map<string, TreeItem[]>();
+  for (const h of hosts.values()) {
+    if (needle !== '' && !hostHit.has(h.node.id) && !keepHost.has(h.node.id)) continue;
+    h.item.children.sort(byName);
+    let list = hostsByPool.get(h.node.poolId);
+    if (list === undefined) hostsByPool.set(h.node.poolId, (list = []));
+    list.push(h.item);
+    keepPool.add(h.node.poolId);
+  }
+
+  const roots: TreeItem[] = [];
+  for (const [poolId, p] of pools) {
+    if (!keepPool.has(poolId)) continue;
+    const hs = (hostsByPool.get(poolId) ?? []).sort(byName);
+    const vs = (poolVms.get(poolId) ?? []).sort(byName);
+    p.item.children = [...hs, ...vs];
+    roots.push(p.item);
+  }
+  return roots.sort(byName);
+}
+
+/** Depth-first flattening (for virtualised lists): each item with its depth. */
+export function flattenTree(roots: readonly TreeItem[], collapsed: ReadonlySet<string> = new Set()): { node: InventoryNode; depth: number }[] {
+  const out: { node: InventoryNode; depth: number }[] = [];
+  const walk = (items: readonly TreeItem[], depth: number): void => {
+    for (const item of items) {
+      out.push({ node: item.node, depth });
+      if (!collapsed.has(item.node.id)) walk(item.children, depth + 1);
+    }
+  };
+  walk(roots, 0);
+  return out;
+}
