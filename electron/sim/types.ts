@@ -2,12 +2,12 @@
  * Public shape of the XAPI pool simulator (see electron/sim/README.md for its behaviour).
  * Tests, the `npm run sim` CLI and the in-app demo pool use only this.
  */
-import type { VncKind } from './vnc/types';
+import type { VncBackend, VncKind } from './vnc/types';
 
 export interface SimulatorOptions {
-  /** Initial state from a xapi database dump (XML). */
+  /** Initial state from a xapi database dump: the XML text itself, or a path to the file. */
   db?: string;
-  /** Or a generated pool. */
+  /** Or a generated pool (defaults: 3 hosts, 20 VMs). */
   hosts?: number;
   vms?: number;
   /** Console server for running VMs: one kind for all, or chosen per VM (by name label). */
@@ -55,6 +55,10 @@ export interface SimulatorFaults {
   consoleIdleTimeout(seconds: number): void;
   /** Makes `HOST_STILL_BOOTING` the answer to logins on this host for `ms`. */
   stillBooting(name: string, ms: number): void;
+  /** Drops the retained event history: every token issued so far gets `EVENTS_LOST`. */
+  forgetEvents(): void;
+  /** Stops a running VM's VNC server (as if qemu/vncterm died): CONNECT then answers 404. */
+  stopVncServer(vm: string): Promise<void>;
 }
 
 export interface Simulator {
@@ -70,7 +74,7 @@ export interface Simulator {
   /** Looks a VM up by uuid or name label: its current record fields the tests need. */
   vm(nameOrUuid: string): { ref: string; uuid: string; name: string; powerState: string; residentOn: string; consoles: { ref: string; uuid: string; protocol: string; location: string }[] };
   /** The console server of a running VM (for screendump / typed-file checks). */
-  vnc(nameOrUuid: string): import('./vnc/types').VncBackend | undefined;
+  vnc(nameOrUuid: string): VncBackend | undefined;
   /** Runs a VM power operation directly, as another client would (events follow). */
   act(nameOrUuid: string, op: 'start' | 'clean_shutdown' | 'hard_shutdown' | 'clean_reboot' | 'hard_reboot' | 'suspend' | 'resume' | { migrateTo: string }): Promise<void>;
   /** Number of open console tunnels and RPC connections (for leak checks). */

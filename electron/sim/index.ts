@@ -1,0 +1,205 @@
+/**
+ * `startSimulator(opts)`: a simulated XenServer/XCP-ng pool on loopback addresses (see README.md).
+ *
+ * Start-up: read a dump (or generate a pool) → order the hosts and give each a loopback address →
+ * make each host a certificate → listen on every address with one shared port → load the rows
+ * (addresses and console locations rewritten for that port) → add the login user → start console
+ * servers for running VMs (eagerly for small pools; for big ones on first CONNECT). This module ships
+ * with the app (demo pool): it imports nothing test-only.
+ */
+import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { getLogger } from '../../shared/log';
+import { parseDump, type DumpRow } from './dump';
+import { generatePool } from './generate';
+import { HostServer, makeTls } from './hosts';
+import { abortAll, type PowerOp } from './lifecycle';
+import { addHosts, installRows, planHosts } from './model';
+import { actDirect } from './rpc';
+import { PoolState, type HostRuntime, type VncChooser } from './state';
+import type { SimHostInfo, Simulator, SimulatorFaults, SimulatorOptions } from './types';
+import { str, strs } from './values';
+
+export type { Simulator, SimulatorOptions, SimulatorFaults, SimHostInfo } from './types';
+
+const log = getLogger('sim');
+
+/** Running VMs whose console servers are started with the pool; above this they start on first use. */
+const EAGER_CONSOLE_LIMIT = 32;
+/** Tries at finding a port free on every host address. */
+const PORT_TRIES = 5;
+
+function readRows(opts: SimulatorOptions): DumpRow[] {
+  if (opts.db !== undefined) {
+    const text = opts.db.trimStart().startsWith('<') ? opts.db : readFileSync(opts.db, 'utf8');
+    return parseDump(text);
+  }
+  return generatePool({ hosts: opts.hosts ?? 3, vms: opts.vms ?? 20 });
+}
+
+function chooser(opts: SimulatorOptions): VncChooser {
+  const v = opts.vnc;
+  if (typeof v === 'function') return v;
+  const kind = v ?? 'synthetic';
+  return () => kind;
+}
+
+async function listenAll(servers: HostServer[], wanted: number): Promise<number> {
+  for (let attempt = 0; attempt < PORT_TRIES; attempt++) {
+    const [first, ...rest] = servers;
+    if (first === undefined) throw new Error('a pool needs at least one host');
+    try {
+      const port = await first.listen(wanted);
+      for (const s of rest) await s.listen(port);
+      return port;
+    } catch (e) {
+      await Promise.all(servers.map((s) => s.close()));
+      if (wanted !== 0 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    }
+  }
+  throw new Error('no port free on every host address');
+}
+
+/** Starts a simulated pool. */
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const ownDir = opts.workDir === undefined;
+  const workDir = opts.workDir ?? mkdtempSync(join(tmpdir(), 'porthole-sim-'));
+  mkdirSync(workDir, { recursive: true });
+  const rows = readRows(opts);
+  const plan = planHosts(rows, opts.firstAddress ?? '127.0.0.11');
+  if (plan.length === 0) throw new Error('the pool has no host');
+  const tls = await Promise.all(plan.map((p) => makeTls(p.address, p.name)));
+  const state = new PoolState(workDir, chooser(opts));
+  state.powerOpMs = opts.powerOpMs ?? 1500;
+  addHosts(state, plan, tls);
+  const servers = new Map<string, HostServer>(state.hosts.map((h) => [h.ref, new HostServer(state, h)]));
+  state.port = await listenAll([...servers.values()], opts.port ?? 0);
+  installRows(state, rows, plan);
+  const user = opts.user ?? 'root';
+  const password = opts.password ?? randomBytes(9).toString('base64url');
+  state.sessions.addUser(user, password, 'pool-admin');
+
+  const running = [...state.db.rows('VM')].filter((r) => r.rec.power_state === 'Running');
+  if (running.length <= EAGER_CONSOLE_LIMIT) for (const r of running) void state.startServers(r.ref);
+  log.info('simulator started', { hosts: state.hosts.length, port: state.port, vms: running.length });
+
+  const host = (name: string): HostRuntime => state.findHost(name) ?? (() => { throw new Error(`no host ${name}`); })();
+  const serverOf = (h: HostRuntime): HostServer => servers.get(h.ref) ?? (() => { throw new Error(`no server for ${h.name}`); })();
+  const vmRef = (key: string): string => state.findVm(key) ?? (() => { throw new Error(`no VM ${key}`); })();
+  const setLive = (h: HostRuntime, live: boolean): void => {
+    const metrics = str(state.db.get('host', h.ref), 'metrics');
+    if (state.db.get('host_metrics', metrics) !== undefined) state.db.modify('host_metrics', metrics, { live });
+  };
+
+  const stopHost = async (name: string): Promise<void> => {
+    const h = host(name);
+    h.up = false;
+    await serverOf(h).close();
+    setLive(h, false);
+    state.db.wake();
+  };
+  const faults: SimulatorFaults = {
+    stopHost,
+    async startHost(name) {
+      const h = host(name);
+      if (h.up) return;
+      await serverOf(h).listen(state.port);
+      h.up = true;
+      setLive(h, true);
+    },
+    async failover(newMaster) {
+      const next = host(newMaster);
+      const old = state.master();
+      if (next.ref === old.ref) return;
+      await stopHost(old.ref);
+      state.db.modify('pool', state.poolRef(), { master: next.ref });
+      state.sessions.expireAll();
+    },
+    expireSessions: () => state.sessions.expireAll(),
+    slowReplies: (ms) => {
+      state.replyDelayMs = Math.max(0, ms);
+    },
+    cutConsoles: (vm) => state.cutTunnels(vmRef(vm)),
+    limitConsoleSessions: (on) => state.db.modify('pool', state.poolRef(), { limit_console_sessions: on }),
+    async rotateCertificate(name) {
+      const h = host(name);
+      const fresh = await makeTls(h.address, h.name);
+      serverOf(h).setTls(fresh);
+      return fresh.fingerprint;
+    },
+    consoleIdleTimeout: (seconds) => state.db.modify('pool', state.poolRef(), { vm_console_idle_timeout: Math.max(0, Math.floor(seconds)) }),
+    stillBooting: (name, ms) => {
+      host(name).bootingUntilMs = Date.now() + ms;
+    },
+    forgetEvents: () => state.db.forgetHistory(),
+    async stopVncServer(vm) {
+      const ref = vmRef(vm);
+      const s = state.serversOf(ref) ?? (state.serversStarted(ref) ? await state.startServers(ref) : undefined);
+      if (s === undefined) return;
+      const rfb = s.rfb;
+      s.rfb = undefined;
+      state.cutTunnels(ref);
+      await rfb?.stop();
+    },
+  };
+
+  const info = (h: HostRuntime): SimHostInfo => ({ name: h.name, uuid: h.uuid, ref: h.ref, address: h.address, fingerprint: h.tls.fingerprint, certificatePem: h.tls.cert });
+  const portSuffix = state.port === 443 ? '' : `:${state.port}`;
+  let stopped: Promise<void> | undefined;
+  const sim: Simulator = {
+    get masterUrl() {
+      return `https://${state.master().address}${portSuffix}`;
+    },
+    port: state.port,
+    user,
+    password,
+    get hosts() {
+      return state.hosts.map(info);
+    },
+    faults,
+    addUser: (u, p, role) => state.sessions.addUser(u, p, role),
+    vm(key) {
+      const ref = vmRef(key);
+      const rec = state.db.get('VM', ref) ?? {};
+      return {
+        ref, uuid: str(rec, 'uuid'), name: str(rec, 'name_label'), powerState: str(rec, 'power_state'), residentOn: str(rec, 'resident_on'),
+        consoles: strs(rec, 'consoles').map((c) => {
+          const cr = state.db.get('console', c);
+          return { ref: c, uuid: str(cr, 'uuid'), protocol: str(cr, 'protocol'), location: str(cr, 'location') };
+        }),
+      };
+    },
+    vnc: (key) => state.serversOf(vmRef(key))?.rfb,
+    async act(key, op) {
+      const ref = vmRef(key);
+      if (typeof op === 'object') await actDirect(state, ref, 'pool_migrate', host(op.migrateTo).ref);
+      else await actDirect(state, ref, op satisfies PowerOp);
+    },
+    stats() {
+      let sockets = 0;
+      for (const s of servers.values()) sockets += s.socketCount();
+      return {
+        consoleTunnels: state.tunnels.size,
+        sessions: state.sessions.count(),
+        rpcConnections: Math.max(0, sockets - state.tunnels.size),
+        loginAttempts: state.loginAttempts,
+        connectsByStatus: { ...state.connectsByStatus },
+      };
+    },
+    stop() {
+      stopped ??= (async () => {
+        state.closed = true;
+        abortAll(state);
+        state.db.wake();
+        await Promise.all([...servers.values()].map((s) => s.close()));
+        await state.stopAllServers();
+        if (ownDir) rmSync(workDir, { recursive: true, force: true });
+        log.info('simulator stopped');
+      })();
+      return stopped;
+    },
+  };
+  return sim;
+}
