@@ -1,0 +1,255 @@
+/**
+ * The page's shared state: pools, the inventory, app facts and the backend connection status, wired to
+ * the backend through `api()`.
+ *
+ * `start()` subscribes to push events first and then fetches `app:info`, `pool:list` and
+ * `inventory:snapshot`, so nothing is missed between the two. Inventory diffs go through
+ * `InventoryStore` (gap → re-fetch the snapshot). The node map is not deeply reactive (10,000 proxied
+ * VMs would be slow); a `revision` counter is bumped on each change and the derived views (grouped
+ * tree, VM index) read it.
+ */
+import type { EventChannel, Events, PoolState, PoolSummary, RequestArg, RequestChannel, RequestResult, SecretBackend } from '../../../shared/contract';
+import type { HostNode, VmAction, VmNode } from '../../../shared/inventory';
+import { getLogger } from '../../../shared/log';
+import { api, errorMessage, harnessClient } from './api';
+import type { HarnessStatus } from './harness-client';
+import { InventoryStore } from './inventory-store';
+import type { Tab } from './tabs-model';
+import { tabs } from './tabs.svelte';
+import { toasts } from './toasts.svelte';
+import { groupInventory } from './tree-model';
+
+const log = getLogger('app-state');
+
+/** Back-to-back snapshot re-fetches allowed before giving up until the next event. */
+const MAX_RESYNC_IN_A_ROW = 3;
+
+/** Facts from `app:info`. */
+export interface AppInfo {
+  version: string;
+  platform: string;
+  secretBackend: SecretBackend;
+  harness: boolean;
+}
+
+/** `${poolId}/${vmUuid}`: how tabs find their VM. */
+export function vmKey(poolId: string, vmUuid: string): string {
+  return `${poolId}/${vmUuid}`;
+}
+
+class AppState {
+  /** Set when the page cannot reach any backend at all. */
+  fatal = $state<string | undefined>(undefined);
+  info = $state<AppInfo | undefined>(undefined);
+  pools = $state.raw<PoolSummary[]>([]);
+  /** True once the first `pool:list` answer arrived (the welcome screen waits for it). */
+  poolsLoaded = $state(false);
+  /** True once the first inventory snapshot arrived. */
+  inventoryLoaded = $state(false);
+  /** Harness socket status (undefined under Electron). */
+  backend = $state<HarnessStatus | undefined>(undefined);
+  /** Bumped on every inventory change. */
+  revision = $state(0);
+
+  readonly store = new InventoryStore();
+  /** Last known display name per `vmKey`, so a tab keeps its name while its pool is offline. */
+  private readonly knownNames = new Map<string, string>();
+  private resyncing = false;
+  private resyncRuns = 0;
+
+  /** Pools with their sorted hosts and VMs. */
+  readonly groups = $derived.by(() => {
+    const _revision = this.revision;
+    return groupInventory(this.pools, this.store.nodes.values());
+  });
+
+  /** VM nodes by `vmKey(poolId, uuid)`. */
+  readonly vms = $derived.by(() => {
+    const _revision = this.revision;
+    const entries: [string, VmNode][] = [];
+    for (const node of this.store.nodes.values()) if (node.kind === 'vm') entries.push([vmKey(node.poolId, node.uuid), node]);
+    // A fresh, never-mutated map per revision: reactivity comes from `revision`, not from the map.
+    return new Map(entries);
+  });
+
+  /** Hosts by `vmKey(poolId, controlDomainUuid)`: which uuids are dom0s. */
+  readonly controlDomains = $derived.by(() => {
+    const _revision = this.revision;
+    const entries: [string, HostNode][] = [];
+    for (const node of this.store.nodes.values()) {
+      if (node.kind === 'host' && node.controlDomainUuid !== undefined) entries.push([vmKey(node.poolId, node.controlDomainUuid), node]);
+    }
+    return new Map(entries);
+  });
+
+  /** Calls the backend; errors propagate (callers decide whether to toast). */
+  invoke<C extends RequestChannel>(channel: C, arg: RequestArg<C>): Promise<RequestResult<C>> {
+    return api().invoke(channel, arg);
+  }
+
+  /** Calls the backend and shows a toast on failure; resolves to undefined then. */
+  async attempt<C extends RequestChannel>(what: string, channel: C, arg: RequestArg<C>): Promise<RequestResult<C> | undefined> {
+    try {
+      return await api().invoke(channel, arg);
+    } catch (error) {
+      toasts.error(what, error);
+      return undefined;
+    }
+  }
+
+  /** Connects to the backend and loads everything. */
+  async start(): Promise<void> {
+    try {
+      api();
+    } catch (error) {
+      this.fatal = errorMessage(error);
+      return;
+    }
+    const client = harnessClient();
+    if (client !== undefined) {
+      this.backend = client.status();
+      client.onStatus((s) => (this.backend = s));
+      client.onReopen(() => void this.reload());
+    }
+    this.listen('pool:list', (pools) => {
+      this.pools = pools;
+      this.poolsLoaded = true;
+    });
+    this.listen('pool:state', ({ id, state }) => this.setPoolState(id, state));
+    this.listen('inventory:diff', (diff) => {
+      const outcome = this.store.offerDiff(diff);
+      if (outcome === 'applied') this.revision++;
+      else if (outcome === 'gap') void this.resync();
+    });
+    await this.reload();
+  }
+
+  private listen<E extends EventChannel>(channel: E, listener: (payload: Events[E]) => void): void {
+    api().on(channel, listener);
+  }
+
+  /** Fetches app facts, pools and the inventory again (at start and after the backend socket returns). */
+  async reload(): Promise<void> {
+    const info = this.invoke('app:info', undefined).then(
+      (value) => (this.info = value),
+      (error: unknown) => log.warn('app:info failed', { error }),
+    );
+    const pools = this.invoke('pool:list', undefined).then(
+      (value) => {
+        this.pools = value;
+        this.poolsLoaded = true;
+      },
+      (error: unknown) => toasts.error('Could not list pools', error),
+    );
+    await Promise.all([info, pools, this.resync()]);
+  }
+
+  /** Re-fetches the inventory snapshot (diffs arriving meanwhile are buffered and replayed). */
+  async resync(): Promise<void> {
+    if (this.resyncing) return;
+    this.resyncing = true;
+    try {
+      for (;;) {
+        this.store.beginSync();
+        const snapshot = await this.invoke('inventory:snapshot', undefined);
+        const outcome = this.store.applySnapshot(snapshot);
+        this.inventoryLoaded = true;
+        this.revision++;
+        if (outcome === 'applied') {
+          this.resyncRuns = 0;
+          break;
+        }
+        this.resyncRuns++;
+        if (this.resyncRuns >= MAX_RESYNC_IN_A_ROW) {
+          log.warn('inventory keeps skipping versions; waiting for the next diff');
+          this.resyncRuns = 0;
+          break;
+        }
+      }
+    } catch (error) {
+      toasts.error('Could not load the inventory', error);
+    } finally {
+      this.resyncing = false;
+    }
+  }
+
+  private setPoolState(id: string, state: PoolState): void {
+    const index = this.pools.findIndex((p) => p.id === id);
+    if (index < 0) {
+      // A pool we have not heard of: the list is stale.
+      void this.invoke('pool:list', undefined).then(
+        (pools) => (this.pools = pools),
+        (error: unknown) => log.warn('pool:list failed', { error }),
+      );
+      return;
+    }
+    const next = [...this.pools];
+    const current = next[index];
+    if (current === undefined) return;
+    next[index] = { ...current, state };
+    this.pools = next;
+  }
+
+  /** The name a console tab shows: the VM's name, or for a dom0 its host's name; undefined if unknown. */
+  consoleName(poolId: string, vmUuid: string): string | undefined {
+    const key = vmKey(poolId, vmUuid);
+    const name = this.vms.get(key)?.name ?? this.controlDomains.get(key)?.name;
+    if (name !== undefined) this.knownNames.set(key, name);
+    return name ?? this.knownNames.get(key);
+  }
+
+  /** Where a console lives, for tooltips: "host · pool". */
+  consoleLocation(poolId: string, vmUuid: string): string {
+    const key = vmKey(poolId, vmUuid);
+    const vm = this.vms.get(key);
+    const hostNode = vm?.hostId === undefined ? this.controlDomains.get(key) : this.store.nodes.get(vm.hostId);
+    const pool = this.pool(poolId)?.name ?? poolId;
+    return hostNode !== undefined ? `${hostNode.name} · ${pool}` : pool;
+  }
+
+  /** The pool summary by id. */
+  pool(id: string): PoolSummary | undefined {
+    return this.pools.find((p) => p.id === id);
+  }
+
+  /** Runs a VM power action, with a toast on failure. */
+  async vmAction(poolId: string, vmUuid: string, action: VmAction): Promise<void> {
+    await this.attempt(`Could not ${ACTION_LABELS[action].toLowerCase()}`, 'vm:action', { poolId, vmUuid, action });
+  }
+
+  /** Starts the demo pool. */
+  async startDemo(): Promise<void> {
+    const result = await this.attempt('Could not start the demo pool', 'demo:start', undefined);
+    if (result !== undefined) await this.refreshPools();
+  }
+
+  /** Moves a console tab to its own window (Electron only); the tab closes here until `console:popin`. */
+  async popOut(tab: Tab): Promise<void> {
+    try {
+      await this.invoke('console:popout', { poolId: tab.poolId, vmUuid: tab.vmUuid });
+      tabs.dispatch({ type: 'close', key: tab.key });
+    } catch (error) {
+      toasts.error('Could not open the console in its own window', error);
+    }
+  }
+
+  /** Re-reads the pool list. */
+  async refreshPools(): Promise<void> {
+    const pools = await this.attempt('Could not list pools', 'pool:list', undefined);
+    if (pools !== undefined) this.pools = pools;
+  }
+}
+
+/** Menu labels of the power actions (the e2e page objects match them exactly). */
+export const ACTION_LABELS: Record<VmAction, string> = {
+  start: 'Start',
+  resume: 'Resume',
+  clean_shutdown: 'Shut down',
+  clean_reboot: 'Reboot',
+  suspend: 'Suspend',
+  hard_shutdown: 'Force shut down',
+  hard_reboot: 'Force reboot',
+};
+
+/** The page's state. */
+export const app = new AppState();
