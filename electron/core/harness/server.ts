@@ -1,0 +1,101 @@
+/**
+ * The web harness: the real backend and console bridge under plain Node, with the built renderer
+ * served to a browser on 127.0.0.1 — the same app as the Electron window, minus Electron.
+ *
+ * How it works, in order (each step needs the one before):
+ * 1. the web server listens (its port fixes the page's origin `http://127.0.0.1:<port>`);
+ * 2. the bridge starts and allows that origin, so noVNC in the page may open console sockets;
+ * 3. the backend starts with the config dir, memory-only secrets (no safeStorage under Node), the
+ *    bridge's `openConsole`, and the demo provider;
+ * 4. the web server is attached to the backend (page + API socket now answer; CSP names the bridge);
+ * 5. with `demo`, the demo pool is started at once.
+ * `close()` undoes it in reverse and is idempotent.
+ */
+import { getLogger } from '../../../shared/log';
+import { createBackend } from '../backend';
+import { createBridge } from '../bridge';
+import { SecretStore, memoryOnlyCipher } from '../secret-store';
+import { createDemoProvider, type DemoOptions } from './demo';
+import { ensureRendererDir } from './renderer-build';
+import { startWebServer } from './web-server';
+
+const log = getLogger('harness');
+
+/** Options of `startHarness`. */
+export interface HarnessOptions {
+  /** Port on 127.0.0.1; 0 picks a free one. */
+  port: number;
+  /** Where config.json lives. */
+  configDir: string;
+  /** Start the demo pool at once. */
+  demo: boolean;
+  /** The built renderer folder (default: dist/renderer, built on demand). */
+  rendererDir?: string;
+  /** Size of the demo pool (tests and benchmarks). */
+  demoOptions?: DemoOptions;
+}
+
+/** A running harness. */
+export interface Harness {
+  /** `http://127.0.0.1:<port>/?token=<t>`: the only way in. */
+  readonly url: string;
+  /** `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  /** Stops the backend, the bridge, the demo pool and the server. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Port of a `ws://` or `http://` origin, or undefined. */
+function portOf(origin: string): number | undefined {
+  try {
+    const url = new URL(origin);
+    const port = Number(url.port);
+    return url.port !== '' && Number.isInteger(port) ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the harness; see the header for the order. */
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const rendererDir = options.rendererDir ?? (await ensureRendererDir());
+  const web = await startWebServer({ port: options.port, rendererDir });
+  const cleanups: (() => Promise<void>)[] = [() => web.close()];
+  const closeAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log.warn('harness cleanup step failed', { error });
+      }
+    }
+  };
+  try {
+    const bridge = await createBridge({ allowedOrigins: [web.origin] });
+    cleanups.push(() => bridge.close());
+    const demo = createDemoProvider(options.demoOptions);
+    cleanups.push(() => demo.stop());
+    const backend = await createBackend({
+      configDir: options.configDir,
+      secrets: new SecretStore(memoryOnlyCipher),
+      openConsole: (source, req) => bridge.openConsole(source, req),
+      demo: () => demo.start(),
+      harness: true,
+    });
+    cleanups.push(() => backend.close());
+    web.attach(backend, portOf(bridge.origin));
+    if (options.demo) await backend.handle('demo:start', undefined);
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url: web.url,
+    origin: web.origin,
+    close() {
+      closing ??= closeAll();
+      return closing;
+    },
+  };
+}

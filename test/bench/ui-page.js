@@ -1,0 +1,83 @@
+/* global window, document, performance, requestAnimationFrame, MutationObserver, HTMLCanvasElement */
+// Page-side instruments of the UI benchmark (test/bench/ui.ts), installed with `addInitScript` before
+// the app loads. Plain browser JavaScript: it runs inside Chromium, not under Node.
+//
+// - records when the largest message arrives on the API socket (the inventory for a big pool); its
+//   listener is registered before the app's own, so it sees the message first;
+// - `armKeydown()` notes the time of the next keydown (the user's action);
+// - `frameWhen(test, timeoutMs)` resolves with ms from that keydown to the first animation frame where
+//   `test()` holds: the frame in which the result is on screen.
+(() => {
+  const bench = {
+    bigMessageAt: 0,
+    bigMessageBytes: 0,
+    start: 0,
+    treeChanged: false,
+    armKeydown() {
+      document.addEventListener('keydown', () => (bench.start = performance.now()), { capture: true, once: true });
+    },
+    watchTree() {
+      bench.treeChanged = false;
+      const tree = document.querySelector('[role="tree"]');
+      if (tree === null) return;
+      const observer = new MutationObserver(() => {
+        bench.treeChanged = true;
+        observer.disconnect();
+      });
+      observer.observe(tree, { subtree: true, childList: true, attributes: true, characterData: true });
+    },
+    frameWhen(test, timeoutMs, from) {
+      const start = from ?? bench.start;
+      const limit = performance.now() + timeoutMs;
+      return new Promise((resolve, reject) => {
+        const tick = (now) => {
+          if (test()) resolve(now - start);
+          else if (now > limit) reject(new Error('timed out'));
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      });
+    },
+    canvasPainted() {
+      const c = document.querySelector('[role="tabpanel"]:not([hidden]) canvas');
+      if (!(c instanceof HTMLCanvasElement) || c.width === 0 || c.height === 0) return false;
+      const ctx = c.getContext('2d');
+      if (ctx === null) return false;
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < d.length; i += 4 * 7) if (d[i + 3] !== 0 && (d[i] | d[i + 1] | d[i + 2]) !== 0) return true;
+      return false;
+    },
+    // VM rows on screen (resident VMs are at level 3, under their host).
+    vmRows() {
+      return document.querySelectorAll('[role="tree"] [role="treeitem"][aria-level="3"]').length;
+    },
+    // A VM row's power state is the first part of its accessible description.
+    rowState(name) {
+      for (const row of document.querySelectorAll('[role="tree"] [role="treeitem"]')) {
+        if (row.getAttribute('aria-label') !== name) continue;
+        return (row.getAttribute('aria-description') ?? '').split(',')[0];
+      }
+      return null;
+    },
+  };
+  window.__bench = bench;
+  // A wrapper, not a subclass: it returns the native socket itself, because noVNC checks a raw
+  // channel's methods on its direct prototype.
+  const Native = window.WebSocket;
+  function Measured(url, protocols) {
+    const socket = protocols === undefined ? new Native(url) : new Native(url, protocols);
+    if (String(url).includes('/api')) {
+      socket.addEventListener('message', (event) => {
+        const size = typeof event.data === 'string' ? event.data.length : 0;
+        if (size > bench.bigMessageBytes) {
+          bench.bigMessageBytes = size;
+          bench.bigMessageAt = performance.now();
+        }
+      });
+    }
+    return socket;
+  }
+  Measured.prototype = Native.prototype;
+  for (const key of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) Measured[key] = Native[key];
+  window.WebSocket = Measured;
+})();
