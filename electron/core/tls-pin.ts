@@ -18,7 +18,7 @@
  * reads the certificate for the trust dialog, writes nothing and closes.
  */
 import { X509Certificate, createHash } from 'node:crypto';
-import { isIP } from 'node:net';
+import { isIP, type OnReadOpts } from 'node:net';
 import tls from 'node:tls';
 import { Agent, type buildConnector } from 'undici';
 import { PortholeError } from '../../shared/errors';
@@ -108,6 +108,8 @@ interface HandshakeOptions {
   host: string;
   port: number;
   timeoutMs?: number;
+  /** Node's `onread` (read into caller-owned buffers); the console bridge uses it to relay without allocating. */
+  onread?: OnReadOpts;
 }
 
 function handshake(opts: HandshakeOptions): Promise<tls.TLSSocket> {
@@ -122,6 +124,8 @@ function handshake(opts: HandshakeOptions): Promise<tls.TLSSocket> {
       // runs on this socket before any byte is written (see the header).
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
+      // tls.connect honours onread at run time; @types/node only declares it for net.
+      ...(opts.onread === undefined ? {} : ({ onread: opts.onread } as tls.ConnectionOptions)),
     });
     const timer = setTimeout(() => {
       socket.destroy();

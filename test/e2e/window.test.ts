@@ -24,8 +24,14 @@ import { colourCount, diffImages, ensureFreshRenderer, equalButCursor, launchBro
 
 const skip = needTools('chromium', 'qemu-system-x86_64', 'Xvnc');
 
-/** Where the README's screenshot is written. */
-const SCREENSHOT = join(import.meta.dirname, 'screenshots', 'window.png');
+/**
+ * Where the window screenshot goes: test-results/ (ignored by git) on every run; with
+ * PORTHOLE_UPDATE_SCREENSHOT=1 the README's copy in test/e2e/screenshots/ is replaced instead.
+ */
+const SCREENSHOT =
+  process.env.PORTHOLE_UPDATE_SCREENSHOT === '1'
+    ? join(import.meta.dirname, 'screenshots', 'window.png')
+    : join(import.meta.dirname, '..', '..', 'test-results', 'window.png');
 /** How long the canvas may lag behind QEMU's screen before the comparison fails, ms. */
 const FRAME_MATCH_TIMEOUT_MS = 15_000;
 /** How long a typed line may take to reach the xterm's file, ms. */

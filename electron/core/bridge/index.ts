@@ -1,0 +1,231 @@
+/**
+ * The console bridge: a loopback WebSocket server that only our own page can use, each connection
+ * relayed to one XAPI console tunnel (see relay.ts and tunnel.ts).
+ *
+ * How it works: `createBridge` listens on 127.0.0.1 (ephemeral port) with a plain `http` server and a
+ * `ws` server in `noServer` mode. The backend calls `openConsole(source, req)`: the console is looked up
+ * (so VM_NOT_RUNNING and friends reach the caller as errors), and a one-time token is issued
+ * (tokens.ts). The page opens `ws://127.0.0.1:PORT/console/<token>`. The upgrade is checked in this
+ * order, and anything refused gets a plain HTTP error with **no upstream connection made**:
+ *   path `/console/<token>` (404) → `Host` is exactly `127.0.0.1:PORT` (403, stops DNS rebinding) →
+ *   `Origin` is one of the allowed origins (403; a missing Origin is refused too, so only a browser page
+ *   of ours can connect) → a well-formed WebSocket upgrade (400) → the token is pending (404 unknown,
+ *   410 spent or expired). Only then is the upgrade completed and the relay started.
+ * Tunnel failures reach the page as a WebSocket close with a 4000+ code (shared/console-close.ts).
+ * One interval timer pings every open console while any exists; `stats()` counts sockets, tokens and
+ * timers for leak tests.
+ */
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { PortholeError } from '../../../shared/errors';
+import type { ConsoleProtocol, ConsoleTicket } from '../../../shared/contract';
+import { getLogger } from '../../../shared/log';
+import { ConsoleRelay, type RelayCounters, type RelayOptions } from './relay';
+import { TimerSet } from './timers';
+import { TokenStore, TOKEN_TTL_MS } from './tokens';
+import { parseLocation } from './tunnel';
+import type { ConsoleSource } from '../console-source';
+
+export type { ConsoleSource, ConsoleUpstream } from '../console-source';
+
+const log = getLogger('bridge');
+
+/** Largest WebSocket message accepted from the page (RFB input is tiny; clipboard text is not huge), bytes. */
+export const MAX_PAGE_MESSAGE_BYTES = 1024 * 1024;
+/** Default ping interval for open consoles, ms. */
+export const PING_INTERVAL_MS = 20_000;
+
+/** Options of `createBridge`. */
+export interface BridgeOptions extends RelayOptions {
+  /** Origins allowed to open consoles (the renderer's `app://porthole`, the harness's `http://127.0.0.1:N`). */
+  allowedOrigins: (() => string[]) | string[];
+  tokenTtlMs?: number;
+  pingIntervalMs?: number;
+  maxPayloadBytes?: number;
+}
+
+/** What `console:open` asks for. */
+export interface OpenConsoleRequest {
+  poolId: string;
+  vmUuid: string;
+  protocol: ConsoleProtocol;
+}
+
+/** Live resources, for leak tests. */
+export interface BridgeStats {
+  /** Sockets accepted by the HTTP server and not yet closed. */
+  sockets: number;
+  /** Console relays not yet closed. */
+  consoles: number;
+  /** Upstream TLS sockets open. */
+  upstreams: number;
+  pendingTokens: number;
+  timers: number;
+  /** Backpressure events so far (TLS reading paused for the page; page reading paused for TLS). */
+  upstreamPauses: number;
+  pagePauses: number;
+  /** Most bytes ever queued for one page by the bridge. */
+  maxPageQueueBytes: number;
+}
+
+/** The running bridge. */
+export interface Bridge {
+  readonly port: number;
+  /** `ws://127.0.0.1:PORT` */
+  readonly origin: string;
+  /** Looks the console up and returns a one-time ticket for it. */
+  openConsole(source: ConsoleSource, req: OpenConsoleRequest): Promise<ConsoleTicket>;
+  /** Closes the consoles and drops the tokens of one pool (it disconnected or was removed). */
+  closePool(poolId: string): void;
+  stats(): BridgeStats;
+  /** Closes every console and the server. */
+  close(): Promise<void>;
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone' };
+const TOKEN_PATH = /^\/console\/([^/?#]+)$/;
+const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+function refuse(socket: Duplex, status: number, why: string): void {
+  const body = `${why}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
+}
+
+function validRequest(req: OpenConsoleRequest): boolean {
+  const r = req as Partial<Record<keyof OpenConsoleRequest, unknown>>;
+  return typeof r.poolId === 'string' && typeof r.vmUuid === 'string' && r.vmUuid !== '' && (r.protocol === 'rfb' || r.protocol === 'vt100');
+}
+
+/** Starts a bridge on 127.0.0.1 at an ephemeral port. */
+export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
+  const timers = new TimerSet();
+  const tokens = new TokenStore(timers, opts.tokenTtlMs ?? TOKEN_TTL_MS);
+  const relays = new Map<ConsoleRelay, string>();
+  const sockets = new Set<Socket>();
+  const pingIntervalMs = opts.pingIntervalMs ?? PING_INTERVAL_MS;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let closing = false;
+  const counters: RelayCounters = { upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: 0 };
+  const relayOpts = { ...opts, counters };
+
+  const allowed = (): string[] => (typeof opts.allowedOrigins === 'function' ? opts.allowedOrigins() : opts.allowedOrigins);
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: opts.maxPayloadBytes ?? MAX_PAGE_MESSAGE_BYTES, clientTracking: false });
+  const server = http.createServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/plain', connection: 'close' }).end('not found\n');
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (_error, socket) => refuse(socket, 400, 'bad request'));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new PortholeError('INTERNAL', 'The console bridge could not listen.');
+  const port = address.port;
+  const expectedHost = `127.0.0.1:${port}`;
+
+  const relayClosed = (relay: ConsoleRelay): void => {
+    relays.delete(relay);
+    if (relays.size === 0) {
+      timers.clear(heartbeat);
+      heartbeat = undefined;
+    }
+  };
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const match = TOKEN_PATH.exec(req.url ?? '');
+    if (closing || match === null) return refuse(socket, 404, 'not found');
+    // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own host name here.
+    if (req.headers.host !== expectedHost) return refuse(socket, 403, 'wrong Host');
+    // Only our own page may open consoles; a request without Origin is not from a page of ours.
+    const origin = req.headers.origin;
+    if (origin === undefined || !allowed().includes(origin)) return refuse(socket, 403, 'origin not allowed');
+    const key = req.headers['sec-websocket-key'];
+    if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket' || req.headers['sec-websocket-version'] !== '13' || key === undefined || !WS_KEY.test(key)) {
+      return refuse(socket, 400, 'not a WebSocket upgrade');
+    }
+    const lookup = tokens.take(match[1] ?? '');
+    if (lookup.kind === 'unknown') return refuse(socket, 404, 'unknown console token');
+    if (lookup.kind === 'spent') return refuse(socket, 410, 'console token already used or expired');
+    const { grant } = lookup;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (closing) {
+        ws.terminate();
+        return;
+      }
+      const relay = new ConsoleRelay(ws, socket, grant.source, grant.upstream, relayOpts, relayClosed);
+      relays.set(relay, grant.poolId);
+      heartbeat ??= timers.interval(() => {
+        for (const r of relays.keys()) r.heartbeat();
+      }, pingIntervalMs);
+    });
+  });
+
+  const shutdownWhy = { kind: 'shutdown', code: 'CONSOLE_ERROR', message: 'The console bridge is shutting down.' } as const;
+
+  return {
+    port,
+    origin: `ws://${expectedHost}`,
+
+    async openConsole(source, req) {
+      if (!validRequest(req)) throw new PortholeError('INVALID_ARGUMENT', 'console:open needs a pool id, a VM uuid and rfb or vt100.');
+      if (closing) throw new PortholeError('INTERNAL', 'The console bridge is shutting down.');
+      const upstream = await source.resolve(req.vmUuid, req.protocol);
+      parseLocation(upstream.location); // a bad location fails here, not in the page
+      const token = tokens.issue({ poolId: req.poolId, source, upstream });
+      log.debug('console ticket issued', { vm: upstream.vmUuid, protocol: upstream.protocol });
+      return {
+        url: `ws://${expectedHost}/console/${token}`,
+        protocol: upstream.protocol,
+        consoleUuid: upstream.consoleUuid,
+        vmUuid: upstream.vmUuid,
+        vmName: upstream.vmName,
+      };
+    },
+
+    closePool(poolId) {
+      tokens.revoke(poolId);
+      for (const [relay, id] of relays) {
+        if (id === poolId) relay.shutdown({ kind: 'shutdown', code: 'NOT_CONNECTED', message: 'The pool was disconnected.' });
+      }
+    },
+
+    stats() {
+      let upstreams = 0;
+      for (const relay of relays.keys()) if (relay.hasUpstream) upstreams++;
+      return { sockets: sockets.size, consoles: relays.size, upstreams, pendingTokens: tokens.size, timers: timers.size, ...counters };
+    },
+
+    async close() {
+      if (closing) return;
+      closing = true;
+      tokens.revoke();
+      for (const relay of relays.keys()) relay.shutdown(shutdownWhy);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Give pages a moment to answer the close frames, then cut whatever is left.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, relays.size === 0 ? 0 : 200);
+        t.unref();
+      });
+      for (const socket of sockets) socket.destroy();
+      timers.clearAll();
+      heartbeat = undefined;
+      wss.close();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * One console connection: a page's WebSocket on one side, the XAPI console tunnel on the other.
+ *
+ * State machine (`transition` owns it and rejects anything else):
+ *   opening ──tunnel up──▶ open ──either side ends──▶ closing ──▶ closed
+ *      └───────────── failure / page gone ─────────────────────────▲
+ * While `opening`, the WebSocket is paused (an early message is kept and sent first). Once `open`,
+ * bytes are relayed as binary frames with no copies, no per-chunk allocation (read-ring.ts) and no queue of our own, with backpressure both
+ * ways: TLS reading stops while the page's socket holds more than `highWaterBytes` unsent and resumes
+ * on its 'drain'; WebSocket reading stops while TLS `write()` says it is full and resumes on the TLS
+ * 'drain'. When one side ends, the other is closed with a reason (see `shared/console-close.ts`).
+ * `heartbeat()` (called by the bridge every ping interval) pings the page and terminates a page that
+ * showed no sign of life (no pong, no progress draining our writes) for a whole interval.
+ */
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { RawData, WebSocket } from 'ws';
+import { encodeCloseReason, CONSOLE_CLOSE } from '../../../shared/console-close';
+import { getLogger } from '../../../shared/log';
+import { explainError, explainUpstreamEnd, isActiveRfbInput, type Explained } from './explain';
+import { openTunnel, type Tunnel, type TunnelOptions } from './tunnel';
+import type { ConsoleSource, ConsoleUpstream } from '../console-source';
+
+const log = getLogger('bridge');
+
+/** Default unsent bytes on the page's socket above which TLS reading stops, bytes. */
+export const HIGH_WATER_BYTES = 1024 * 1024;
+/** Default quiet input time after which an upstream close is explained as the idle timeout, ms. */
+export const IDLE_HINT_MS = 60_000;
+
+/** The relay's states. */
+export type RelayState = 'opening' | 'open' | 'closing' | 'closed';
+
+const LEGAL: Record<RelayState, readonly RelayState[]> = {
+  opening: ['open', 'closing', 'closed'],
+  open: ['closing', 'closed'],
+  closing: ['closed'],
+  closed: [],
+};
+
+/** How often backpressure stopped either side (shared by the relays of one bridge). */
+export interface RelayCounters {
+  /** TLS reading paused because the page's socket was full. */
+  upstreamPauses: number;
+  /** Page reading paused because TLS was full. */
+  pagePauses: number;
+  /** Most bytes ever waiting in a page socket's write queue (the bridge's own buffering). */
+  maxPageQueueBytes: number;
+}
+
+/** Knobs of one relay. */
+export interface RelayOptions extends TunnelOptions {
+  highWaterBytes?: number;
+  idleHintMs?: number;
+  explainTimeoutMs?: number;
+  counters?: RelayCounters;
+  /** Batch the frames of one event-loop turn into one write (default true; see onUpstreamData). */
+  batchWrites?: boolean;
+}
+
+const SEND_OPTIONS = { binary: true, compress: false, fin: true } as const;
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/** A page WebSocket relayed to one console tunnel. */
+export class ConsoleRelay {
+  private stateValue: RelayState = 'opening';
+  private tls: TLSSocket | undefined;
+  private upstream: ConsoleUpstream;
+  private readonly abort = new AbortController();
+  private early: Buffer[] = [];
+  private tlsPaused = false;
+  private wsPaused = false;
+  private alive = true;
+  private lastWritten = 0;
+  private lastInputAt = Date.now();
+  private readonly highWater: number;
+
+  /**
+   * Starts opening the tunnel at once. `client` is the raw socket under `ws` (the one given to
+   * handleUpgrade); `onClosed` runs once, when both sides are gone.
+   */
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly client: Duplex & { writableLength: number; bytesWritten?: number },
+    private readonly source: ConsoleSource,
+    upstream: ConsoleUpstream,
+    private readonly opts: RelayOptions,
+    private readonly onClosed: (relay: ConsoleRelay) => void,
+  ) {
+    this.upstream = upstream;
+    this.highWater = opts.highWaterBytes ?? HIGH_WATER_BYTES;
+    ws.binaryType = 'nodebuffer';
+    ws.pause();
+    ws.on('message', this.onPageMessage);
+    ws.on('close', this.onPageClose);
+    ws.on('error', (error) => log.debug('page socket error', { error }));
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    void this.open();
+  }
+
+  /** The current state. */
+  get state(): RelayState {
+    return this.stateValue;
+  }
+
+  /** True while the upstream TLS socket exists (for leak counts). */
+  get hasUpstream(): boolean {
+    return this.tls !== undefined;
+  }
+
+  private transition(next: RelayState): boolean {
+    if (!LEGAL[this.stateValue].includes(next)) return false;
+    this.stateValue = next;
+    return true;
+  }
+
+  private async open(): Promise<void> {
+    try {
+      const tunnel = await openTunnel(this.source, this.upstream, { ...this.opts, signal: this.abort.signal });
+      if (this.stateValue !== 'opening') {
+        tunnel.socket.destroy();
+        return;
+      }
+      this.attach(tunnel);
+    } catch (error) {
+      if (this.stateValue !== 'opening') return;
+      const why = explainError(error);
+      log.info('console failed to open', { vm: this.upstream.vmUuid, code: why.code });
+      this.closePage(why);
+    }
+  }
+
+  private attach(tunnel: Tunnel): void {
+    const { socket: tls, upstream } = tunnel;
+    this.transition('open');
+    this.tls = tls;
+    this.upstream = upstream;
+    this.lastInputAt = Date.now();
+    if (tunnel.head.length > 0) this.ws.send(tunnel.head, SEND_OPTIONS);
+    tls.on('close', this.onUpstreamClose);
+    tls.on('error', (error) => log.debug('console stream error', { error }));
+    for (const chunk of this.early) this.writeUpstream(chunk);
+    this.early = [];
+    tunnel.start(this.onUpstreamData);
+    if (!this.wsPaused) this.ws.resume();
+    log.debug('console open', { vm: upstream.vmUuid, protocol: upstream.protocol });
+  }
+
+  private corked = false;
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.client.uncork();
+  };
+
+  /**
+   * TLS hands over at most 16 KiB per 'data' event. Each becomes its own binary frame (no copy), but
+   * the page socket is corked for the rest of this event-loop turn, so all frames decrypted from one
+   * batch of TCP reads leave in one writev: fewer syscalls and fuller segments with Nagle off, and
+   * no added wait (the uncork runs right after the poll phase).
+   */
+  private readonly onUpstreamData = (chunk: Buffer, release: () => void): void => {
+    if (!this.corked && this.opts.batchWrites !== false) {
+      this.corked = true;
+      this.client.cork();
+      setImmediate(this.uncork);
+    }
+    // The chunk lives in the tunnel's read ring: it is released once the page socket has written it.
+    this.ws.send(chunk, SEND_OPTIONS, release);
+    const queued = this.client.writableLength;
+    const counters = this.opts.counters;
+    if (counters !== undefined && queued > counters.maxPageQueueBytes) counters.maxPageQueueBytes = queued;
+    if (!this.tlsPaused && queued >= this.highWater) {
+      // The page reads slower than the console sends: stop reading TLS until the socket drains.
+      this.tlsPaused = true;
+      if (counters !== undefined) counters.upstreamPauses++;
+      this.tls?.pause();
+      this.client.once('drain', this.onClientDrain);
+    }
+  };
+
+  private readonly onClientDrain = (): void => {
+    this.tlsPaused = false;
+    if (this.stateValue === 'open') this.tls?.resume();
+  };
+
+  private readonly onPageMessage = (data: RawData): void => {
+    const chunk = toBuffer(data);
+    this.alive = true;
+    if (this.upstream.protocol === 'vt100' || isActiveRfbInput(chunk)) this.lastInputAt = Date.now();
+    if (this.stateValue === 'opening') this.early.push(chunk);
+    else if (this.stateValue === 'open') this.writeUpstream(chunk);
+  };
+
+  private writeUpstream(chunk: Buffer): void {
+    const tls = this.tls;
+    if (tls === undefined) return;
+    if (!tls.write(chunk) && !this.wsPaused) {
+      // The console server cannot take more yet: stop reading the page until TLS drains.
+      this.wsPaused = true;
+      if (this.opts.counters !== undefined) this.opts.counters.pagePauses++;
+      this.ws.pause();
+      tls.once('drain', this.onUpstreamDrain);
+    }
+  }
+
+  private readonly onUpstreamDrain = (): void => {
+    this.wsPaused = false;
+    if (this.stateValue === 'open') this.ws.resume();
+  };
+
+  private readonly onUpstreamClose = (): void => {
+    if (!this.transition('closing')) return;
+    const quietMs = Date.now() - this.lastInputAt;
+    const idleHintMs = this.opts.idleHintMs ?? IDLE_HINT_MS;
+    this.tls = undefined;
+    explainUpstreamEnd(this.source, this.upstream, quietMs, idleHintMs, this.opts.explainTimeoutMs).then(
+      (why) => this.closePage(why),
+      (error: unknown) => this.closePage(explainError(error)),
+    );
+  };
+
+  private readonly onPageClose = (code: number): void => {
+    const wasOpen = this.tls !== undefined;
+    this.abort.abort();
+    this.tls?.destroy();
+    this.tls = undefined;
+    this.early = [];
+    this.client.off('drain', this.onClientDrain);
+    if (this.transition('closed')) {
+      if (wasOpen) log.debug('page closed the console', { vm: this.upstream.vmUuid, code });
+      this.onClosed(this);
+    }
+  };
+
+  /** Closes the page side with a kind and message (the upstream side is closed by onPageClose). */
+  private closePage(why: Explained): void {
+    if (this.stateValue === 'closed') return;
+    this.transition('closing');
+    this.tls?.destroy();
+    // Read again, or the page's answering close frame would sit unread until ws's close timeout.
+    this.ws.resume();
+    this.ws.close(CONSOLE_CLOSE[why.kind], encodeCloseReason(why.code, why.message));
+  }
+
+  /** Closes the console from the bridge (shutdown, pool gone). */
+  shutdown(why: Explained): void {
+    this.abort.abort();
+    this.closePage(why);
+  }
+
+  /** One ping round: terminate a page that gave no sign of life since the last round, then ping. */
+  heartbeat(): void {
+    if (this.stateValue === 'closed') return;
+    // A page still taking our console data (or one we stopped reading) is alive even if its pong is
+    // queued behind that data. The ping's own bytes are excluded: the count is taken after it.
+    if ((this.client.bytesWritten ?? 0) !== this.lastWritten || this.wsPaused) this.alive = true;
+    if (!this.alive) {
+      log.info('page stopped answering pings; dropping the console', { vm: this.upstream.vmUuid });
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+    this.lastWritten = this.client.bytesWritten ?? 0;
+  }
+}

@@ -1,0 +1,446 @@
+// The console bridge end to end with real sockets: a WebSocket "page" with an Origin, the bridge, real
+// pinned TLS to a host speaking xapi's CONNECT bytes, and the simulator's in-process RFB and text
+// consoles behind it. No external tools needed (the simulator suites with QEMU and rfb33 are in
+// bridge-sim.test.ts).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Duplex } from 'node:stream';
+import { createBridge, type Bridge } from '../../electron/core/bridge';
+import { startSyntheticVnc, startTextConsole } from '../../electron/sim/vnc';
+import { PortholeError } from '../../shared/errors';
+import { RfbClient } from '../support/rfb-client';
+import { FakeSource, startConsoleServer, upstreamAt, type ConnectAnswer } from './support/console-server';
+import { closed, openPage, PAGE_ORIGIN, pageStream, upgradeStatus } from './support/ws';
+
+const MIB = 1024 * 1024;
+const workDir = mkdtempSync(join(tmpdir(), 'porthole-bridge-'));
+const synthetic = await startSyntheticVnc({ name: 'test-vm', workDir, tickMs: 0 });
+const rfb = (): ConnectAnswer => ({ status: 200, stream: () => synthetic.connect() });
+let next: (index: number) => ConnectAnswer = rfb;
+const server = await startConsoleServer((_req, i) => next(i));
+const bridge = await createBridge({ allowedOrigins: () => [PAGE_ORIGIN, 'http://127.0.0.1:5999'], idleHintMs: 300, pingIntervalMs: 60_000 });
+const extraBridges: Bridge[] = [];
+
+after(async () => {
+  for (const b of extraBridges) await b.close();
+  await bridge.close();
+  await server.close();
+  await synthetic.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+function source(upstream = upstreamAt(server.port)): FakeSource {
+  const s = new FakeSource(upstream);
+  s.pins.set(`127.0.0.1:${server.port}`, server.fingerprint);
+  return s;
+}
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const settled = (b: Bridge = bridge): Promise<void> =>
+  waitFor('the bridge to settle', () => {
+    const s = b.stats();
+    return s.consoles === 0 && s.upstreams === 0 && s.sockets === 0 && server.open() === 0;
+  });
+
+test('RFB 3.8 handshake and a framebuffer update through the bridge; exact ticket and CONNECT', async () => {
+  next = rfb;
+  const s = source();
+  const ticket = await bridge.openConsole(s, { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  assert.match(ticket.url, new RegExp(`^ws://127\\.0\\.0\\.1:${bridge.port}/console/[A-Za-z0-9_-]{43}$`));
+  assert.equal(bridge.origin, `ws://127.0.0.1:${bridge.port}`);
+  assert.deepEqual({ ...ticket, url: '' }, { url: '', protocol: 'rfb', consoleUuid: upstreamAt(0).consoleUuid, vmUuid: upstreamAt(0).vmUuid, vmName: 'test-vm' });
+  const before = server.requests.length;
+  const ws = await openPage(ticket.url);
+  const client = new RfbClient(pageStream(ws));
+  const init = await client.handshake('3.8');
+  assert.equal(client.greeting, 'RFB 003.008\n');
+  assert.equal(init.width, 800);
+  client.requestUpdate(false);
+  const update = await client.readUpdate();
+  assert.ok(update.rects.length > 0);
+  assert.equal(server.requests[before]?.raw, `CONNECT /console?uuid=${upstreamAt(0).consoleUuid} HTTP/1.0\r\nHost: 127.0.0.1:${server.port}\r\nCookie: session_id=${s.sid}`);
+  const done = closed(ws);
+  ws.close(1000);
+  assert.equal((await done).closeCode, 1000);
+  await settled();
+});
+
+test('a vt100 console rides the same bridge as bytes', async () => {
+  const text = await startTextConsole({ name: 'pv-guest' });
+  try {
+    const s = source(upstreamAt(server.port, 'vt100'));
+    next = () => ({ status: 200, stream: () => text.connect(), greetingInHeaderWrite: false });
+    const ticket = await bridge.openConsole(s, { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'vt100' });
+    assert.equal(ticket.protocol, 'vt100');
+    const ws = await openPage(ticket.url);
+    let screen = '';
+    ws.on('message', (d: Buffer) => (screen += d.toString('latin1')));
+    await waitFor('the login prompt', () => screen.includes('pv-guest login: '));
+    ws.send(Buffer.from('root\r'));
+    await waitFor('the echo of the user name', () => screen.includes('login: root'));
+    const done = closed(ws);
+    ws.close();
+    await done;
+    await settled();
+  } finally {
+    await text.stop();
+  }
+});
+
+test('every refused upgrade gets a plain HTTP error and makes no upstream connection', async () => {
+  next = rfb;
+  const s = source();
+  const ticket = await bridge.openConsole(s, { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  const path = new URL(ticket.url).pathname;
+  const token = path.split('/')[2] ?? '';
+  const port = bridge.port;
+  const before = server.connections();
+  const cases: [string, string, Record<string, string | undefined>, number][] = [
+    ['no token', '/console/', {}, 404],
+    ['no token, no slash', '/console', {}, 404],
+    ['unknown path', `/vnc/${token}`, {}, 404],
+    ['token with a suffix', `${path}/x`, {}, 404],
+    ['unknown token', `/console/${randomBytes(32).toString('base64url')}`, {}, 404],
+    ['wrong Origin', path, { origin: 'http://evil.example' }, 403],
+    ['Origin of another loopback port', path, { origin: 'http://127.0.0.1:6000' }, 403],
+    ['missing Origin', path, { origin: undefined }, 403],
+    ['wrong Host (DNS rebinding)', path, { host: `evil.example:${port}` }, 403],
+    ['localhost instead of 127.0.0.1', path, { host: `localhost:${port}` }, 403],
+    ['missing Host', path, { host: undefined }, 403],
+    ['not a WebSocket upgrade', path, { upgrade: 'h2c' }, 400],
+    ['bad WebSocket key', path, { 'sec-websocket-key': 'nope' }, 400],
+  ];
+  for (const [name, p, headers, status] of cases) {
+    assert.equal(await upgradeStatus(port, p, headers), status, name);
+  }
+  assert.equal(server.connections(), before, 'no refused upgrade reached the console host');
+  // None of those spent the token: the page's own upgrade works once, then never again.
+  const ws = await openPage(ticket.url);
+  const client = new RfbClient(pageStream(ws));
+  await client.readGreeting();
+  assert.equal(server.connections(), before + 1);
+  assert.equal(await upgradeStatus(port, path, {}), 410, 'reused token');
+  assert.equal(await upgradeStatus(port, path, { origin: 'http://127.0.0.1:5999' }), 410, 'reused token, other allowed origin');
+  assert.equal(server.connections(), before + 1);
+  const done = closed(ws);
+  ws.close();
+  await done;
+  await settled();
+});
+
+test('an unused token expires and is refused (410) with no upstream connection', async () => {
+  const short = await createBridge({ allowedOrigins: [PAGE_ORIGIN], tokenTtlMs: 100 });
+  extraBridges.push(short);
+  const ticket = await short.openConsole(source(), { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  assert.equal(short.stats().pendingTokens, 1);
+  assert.equal(short.stats().timers, 1);
+  await new Promise((r) => setTimeout(r, 250));
+  const before = server.connections();
+  assert.equal(await upgradeStatus(short.port, new URL(ticket.url).pathname, {}), 410);
+  assert.equal(server.connections(), before);
+  assert.deepEqual([short.stats().pendingTokens, short.stats().timers], [0, 0]);
+});
+
+test('console:open reports VM errors to the caller and validates its argument', async () => {
+  const s = source();
+  s.current = new PortholeError('VM_NOT_RUNNING');
+  await assert.rejects(bridge.openConsole(s, { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' }), { code: 'VM_NOT_RUNNING' });
+  await assert.rejects(bridge.openConsole(s, { poolId: 'p1', vmUuid: '', protocol: 'rfb' }), { code: 'INVALID_ARGUMENT' });
+  await assert.rejects(bridge.openConsole(s, JSON.parse('{"poolId":"p1","vmUuid":"x","protocol":"rdp"}') as never), { code: 'INVALID_ARGUMENT' });
+  s.current = { ...upstreamAt(server.port), location: 'http://127.0.0.1/console?uuid=x' };
+  await assert.rejects(bridge.openConsole(s, { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' }), { code: 'CONSOLE_ERROR' });
+  assert.equal(bridge.stats().pendingTokens, 0);
+});
+
+async function closeFor(s: FakeSource): Promise<{ closeCode: number; code: string; message: string }> {
+  const ticket = await bridge.openConsole(s, { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  const ws = await openPage(ticket.url);
+  return closed(ws);
+}
+
+test('each error answer reaches the page as its close code and message', async () => {
+  next = () => ({ status: 401 });
+  const s401 = source();
+  assert.deepEqual(await closeFor(s401), { closeCode: 4001, kind: 'unauthorized', code: 'CONSOLE_UNAUTHORIZED', message: 'The console refused the session, even after logging in again.' });
+  assert.equal(s401.refreshes, 1);
+  next = () => ({ status: 403 });
+  assert.deepEqual(await closeFor(source()), { closeCode: 4003, kind: 'forbidden', code: 'CONSOLE_FORBIDDEN', message: 'The console of test-vm needs the pool-admin role.' });
+  next = () => ({ status: 404 });
+  assert.deepEqual(await closeFor(source()), { closeCode: 4004, kind: 'not-found', code: 'CONSOLE_NOT_FOUND', message: 'There is no console server for test-vm.' });
+  next = () => ({ status: 503, users: ['alice', "o'neil"] });
+  assert.deepEqual(await closeFor(source()), { closeCode: 4005, kind: 'in-use', code: 'CONSOLE_IN_USE', message: "The console is in use by alice, o'neil." });
+  next = () => ({ status: 500 });
+  const halted = source();
+  const ticket = await bridge.openConsole(halted, { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  halted.current = new PortholeError('VM_NOT_RUNNING', 'test-vm is not running.');
+  const ws = await openPage(ticket.url);
+  assert.deepEqual(await closed(ws), { closeCode: 4006, kind: 'vm-not-running', code: 'VM_NOT_RUNNING', message: 'test-vm is not running.' });
+  await settled();
+});
+
+test('401 once: a fresh login and the console opens; 500 with a moved console: retried at the new place', async () => {
+  const first = server.requests.length;
+  next = (i) => (i === first ? { status: 401 } : rfb());
+  const s = source();
+  const ticket = await bridge.openConsole(s, { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  let ws = await openPage(ticket.url);
+  assert.equal(await new RfbClient(pageStream(ws)).readGreeting(), 'RFB 003.008\n');
+  assert.equal(s.refreshes, 1);
+  let done = closed(ws);
+  ws.close();
+  await done;
+
+  const moved = upstreamAt(server.port, 'rfb', 'c0000000-0000-4000-8000-0000000000aa');
+  const second = server.requests.length;
+  next = (i) => (i === second ? { status: 500 } : rfb());
+  const m = source();
+  const t2 = await bridge.openConsole(m, { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  m.current = moved;
+  ws = await openPage(t2.url);
+  assert.equal(await new RfbClient(pageStream(ws)).readGreeting(), 'RFB 003.008\n');
+  assert.equal(server.requests[second + 1]?.path, `/console?uuid=${moved.consoleUuid}`);
+  done = closed(ws);
+  ws.close();
+  await done;
+  await settled();
+});
+
+test('a changed certificate on the console host is refused before any CONNECT is sent', async () => {
+  next = rfb;
+  const s = source();
+  s.pins.set(`127.0.0.1:${server.port}`, 'AB:'.repeat(31) + 'AB');
+  const before = server.requests.length;
+  const c = await closeFor(s);
+  assert.equal(c.closeCode, 4008);
+  assert.equal(c.code, 'CERT_CHANGED');
+  assert.equal(server.requests.length, before);
+  s.pins.delete(`127.0.0.1:${server.port}`);
+  assert.equal((await closeFor(s)).code, 'CERT_UNTRUSTED');
+  assert.equal(server.requests.length, before);
+});
+
+test('why the console server ended a console: idle timeout, VM stopped, console moved, plain close', async () => {
+  next = rfb;
+  const run = async (setup: (s: FakeSource, client: RfbClient) => Promise<void>): Promise<{ closeCode: number; message: string }> => {
+    const s = source();
+    const ticket = await bridge.openConsole(s, { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+    const ws = await openPage(ticket.url);
+    const client = new RfbClient(pageStream(ws));
+    await client.handshake('3.8');
+    const done = closed(ws);
+    await setup(s, client);
+    server.cut();
+    return done;
+  };
+  const idle = await run(async (_s, c) => {
+    c.requestUpdate(true); // update requests are not input
+    await new Promise((r) => setTimeout(r, 450));
+  });
+  assert.equal(idle.closeCode, 4011);
+  assert.match(idle.message, /^Console idle timeout: no keyboard or mouse input for 0 s\.$/);
+  const typing = await run(async (_s, c) => {
+    await new Promise((r) => setTimeout(r, 450));
+    c.pointer(10, 10);
+    await new Promise((r) => setTimeout(r, 30));
+  });
+  assert.deepEqual([typing.closeCode, typing.message], [4010, 'The console server closed the connection.']);
+  const stopped = await run((s) => {
+    s.current = new PortholeError('VM_NOT_RUNNING');
+    return Promise.resolve();
+  });
+  assert.deepEqual([stopped.closeCode, stopped.message], [4006, 'test-vm stopped.']);
+  const moved = await run((s) => {
+    s.current = upstreamAt(server.port, 'rfb', 'c0000000-0000-4000-8000-0000000000bb');
+    return Promise.resolve();
+  });
+  assert.equal(moved.closeCode, 4012);
+  await settled();
+});
+
+function patternChunk(index: number, size: number): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  let x = (index + 1) * 0x9e3779b1;
+  for (let i = 0; i < size; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out.writeInt32LE(x | 0, i);
+  }
+  return out;
+}
+
+test('64 MiB to a slowly reading page: byte-exact, backpressure engaged, bytes in flight bounded', async () => {
+  const total = 64 * MIB;
+  const chunk = 64 * 1024;
+  let produced = 0;
+  const sent = createHash('sha256');
+  next = () => ({
+    status: 200,
+    stream: () =>
+      new Duplex({
+        read() {
+          if (produced >= total) {
+            this.push(null);
+            return;
+          }
+          const data = patternChunk(produced / chunk, chunk);
+          sent.update(data);
+          produced += chunk;
+          this.push(data);
+        },
+        write(_c, _e, cb) {
+          cb();
+        },
+      }),
+  });
+  const b = await createBridge({ allowedOrigins: [PAGE_ORIGIN] });
+  extraBridges.push(b);
+  const ticket = await b.openConsole(source(), { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  const ws = await openPage(ticket.url);
+  const got = createHash('sha256');
+  let received = 0;
+  let maxInFlight = 0;
+  let nextPause = 512 * 1024;
+  await new Promise<void>((resolve, reject) => {
+    ws.on('message', (d: Buffer) => {
+      got.update(d);
+      received += d.length;
+      maxInFlight = Math.max(maxInFlight, produced - received);
+      if (received >= nextPause) {
+        nextPause += 512 * 1024;
+        ws.pause();
+        setTimeout(() => ws.resume(), 8);
+      }
+      if (received === total) resolve();
+    });
+    ws.on('close', (code: number, reason: Buffer) => (received === total ? resolve() : reject(new Error(`closed (${code} ${reason.toString()}) after ${received} bytes`))));
+  });
+  assert.equal(got.digest('hex'), sent.digest('hex'));
+  const stats = b.stats();
+  assert.ok(stats.upstreamPauses > 0, 'TLS reading was paused for the slow page');
+  assert.ok(stats.maxPageQueueBytes < 1 * MIB + 256 * 1024, `bridge queued ${stats.maxPageQueueBytes} bytes for the page`);
+  assert.ok(maxInFlight < 32 * MIB, `at most ${maxInFlight} bytes were between the console and the page`);
+  process.stderr.write(`64 MiB slow reader: bridge queue peak ${stats.maxPageQueueBytes} B, console→page in flight peak ${maxInFlight} B\n`);
+  const done = closed(ws);
+  ws.close();
+  await done;
+  await settled(b);
+});
+
+test('a console that reads slowly stops the bridge reading the page; every byte arrives', async () => {
+  const total = 16 * MIB;
+  const got = createHash('sha256');
+  let received = 0;
+  next = () => ({
+    status: 200,
+    greetingInHeaderWrite: false,
+    stream: () =>
+      new Duplex({
+        read() {
+          /* nothing to send */
+        },
+        write(c: Buffer, _e, cb) {
+          got.update(c);
+          received += c.length;
+          // A slow console: a short stall every 256 KiB.
+          if (received % (256 * 1024) < c.length) setTimeout(cb, 3);
+          else cb();
+        },
+      }),
+  });
+  const b = await createBridge({ allowedOrigins: [PAGE_ORIGIN] });
+  extraBridges.push(b);
+  const ticket = await b.openConsole(source(), { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  const ws = await openPage(ticket.url);
+  const sent = createHash('sha256');
+  for (let i = 0; i < total / (64 * 1024); i++) {
+    const data = patternChunk(i, 64 * 1024);
+    sent.update(data);
+    ws.send(data);
+    if (ws.bufferedAmount > 4 * MIB) await new Promise((r) => setTimeout(r, 2));
+  }
+  await waitFor('all bytes at the console', () => received === total, 20_000);
+  assert.equal(got.digest('hex'), sent.digest('hex'));
+  assert.ok(b.stats().pagePauses > 0, 'page reading was paused for the slow console');
+  const done = closed(ws);
+  ws.close();
+  await done;
+  await settled(b);
+});
+
+test('a page that stops answering pings is dropped with its upstream', async () => {
+  next = rfb;
+  const b = await createBridge({ allowedOrigins: [PAGE_ORIGIN], pingIntervalMs: 100 });
+  extraBridges.push(b);
+  const ticket = await b.openConsole(source(), { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  const ws = await openPage(ticket.url, { autoPong: false });
+  await new RfbClient(pageStream(ws)).readGreeting();
+  const started = Date.now();
+  const c = await closed(ws);
+  assert.equal(c.closeCode, 1006);
+  assert.ok(Date.now() - started < 2000);
+  await settled(b);
+  assert.equal(b.stats().timers, 0);
+});
+
+test('closePool and close() end consoles with the shutdown code', async () => {
+  next = rfb;
+  const b = await createBridge({ allowedOrigins: [PAGE_ORIGIN] });
+  const s = source();
+  const t1 = await b.openConsole(s, { poolId: 'a', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  const t2 = await b.openConsole(s, { poolId: 'b', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  const unused = await b.openConsole(s, { poolId: 'a', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  const w1 = await openPage(t1.url);
+  const w2 = await openPage(t2.url);
+  await new RfbClient(pageStream(w1)).readGreeting();
+  await new RfbClient(pageStream(w2)).readGreeting();
+  const c1 = closed(w1);
+  b.closePool('a');
+  assert.deepEqual(await c1, { closeCode: 4013, kind: 'shutdown', code: 'NOT_CONNECTED', message: 'The pool was disconnected.' });
+  assert.equal(await upgradeStatus(b.port, new URL(unused.url).pathname, {}), 410);
+  const c2 = closed(w2);
+  await b.close();
+  assert.equal((await c2).closeCode, 4013);
+  assert.deepEqual(b.stats(), { sockets: 0, consoles: 0, upstreams: 0, pendingTokens: 0, timers: 0, upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: b.stats().maxPageQueueBytes });
+});
+
+function handles(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const name of process.getActiveResourcesInfo()) counts[name] = (counts[name] ?? 0) + 1;
+  return counts;
+}
+
+test('200 open/close cycles leave no sockets, tokens or timers behind', async () => {
+  next = rfb;
+  await settled();
+  const baseline = handles();
+  const s = source();
+  for (let i = 0; i < 200; i++) {
+    const ticket = await bridge.openConsole(s, { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+    const ws = await openPage(ticket.url);
+    await new RfbClient(pageStream(ws)).readGreeting();
+    const done = closed(ws);
+    // Alternate who ends it: the page, or the console host.
+    if (i % 2 === 0) ws.close();
+    else server.cut();
+    const c = await done;
+    assert.ok(i % 2 === 0 ? c.closeCode === 1005 || c.closeCode === 1000 : c.closeCode === 4010, `cycle ${i}: ${c.closeCode}`);
+  }
+  await settled();
+  assert.deepEqual(bridge.stats().pendingTokens + bridge.stats().timers, 0);
+  await waitFor('handles back to the baseline', () => {
+    const now = handles();
+    return ['TCPSocketWrap', 'TLSWrap', 'Timeout'].every((k) => (now[k] ?? 0) <= (baseline[k] ?? 0));
+  });
+});
