@@ -9,9 +9,11 @@ import { parseDump } from '../../electron/sim/dump';
 import type { InventoryDiff, VmNode, HostNode } from '../../shared/inventory';
 import { buildTree } from '../../shared/tree';
 import { addTrusted, makeManager } from './helpers';
+import { OWN_DUMPS_DIR, SHARED_DUMPS_DIR } from '../sim/support';
 
-const SHARED = '/work/shared/fixtures/xapi-db';
-const OWN = join(import.meta.dirname, '../fixtures/xapi-db');
+/** `../shared/` beside the repository (CI has it; a user's clone may not). */
+const SHARED = SHARED_DUMPS_DIR;
+const OWN = OWN_DUMPS_DIR;
 
 /** What the shared dumps' README says (hosts, real VMs, running, halted, suspended). */
 const README_FACTS: Record<string, { hosts: number; vms: number; running: number; halted: number; suspended: number }> = {
