@@ -11,10 +11,9 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { PortholeError } from '../../shared/errors';
-import type { VmNode } from '../../shared/inventory';
 import { listenTcp } from '../core/bridge/tcp-listener';
-import type { CliIo } from './io';
-import { connectOnce, findPool, openManager, readPassword } from './session';
+import { untilStopSignal, type CliIo } from './io';
+import { connectPools, findVm, openManager, selectPools } from './session';
 
 const USAGE = 'usage: porthole console <vm name|uuid> --listen 127.0.0.1:PORT [--pool N] [--vt100] [--password-stdin]\n';
 
@@ -55,18 +54,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const protocol = parsed.values.vt100 === true ? 'vt100' : 'rfb';
   const manager = await openManager(io);
   try {
-    const pools = parsed.values.pool === undefined ? manager.list() : [findPool(manager, parsed.values.pool)];
-    if (pools.length === 0) throw new PortholeError('UNKNOWN_POOL', 'No pools are configured.');
-    const password = await readPassword(io, parsed.values['password-stdin'] === true, pools.length === 1 ? (pools[0]?.name ?? 'the pool') : 'the pools');
-    for (const pool of pools) await connectOnce(manager, pool, password);
-    const vms = manager.snapshot().nodes.filter((n): n is VmNode => n.kind === 'vm');
-    const byUuid = vms.filter((v) => v.uuid.toLowerCase() === target.toLowerCase());
-    const matches = byUuid.length > 0 ? byUuid : vms.filter((v) => v.name === target);
-    if (matches.length > 1) {
-      throw new PortholeError('INVALID_ARGUMENT', `"${target}" names ${matches.length} VMs; use a uuid:\n${matches.map((m) => `  ${m.uuid}  ${m.name}`).join('\n')}`);
-    }
-    const [vm] = matches;
-    if (vm === undefined) throw new PortholeError('UNKNOWN_VM', `No VM named or with uuid "${target}".`);
+    await connectPools(manager, io, selectPools(manager, parsed.values.pool), parsed.values['password-stdin'] === true);
+    const vm = findVm(manager, target);
     const source = manager.consoleSource(vm.poolId);
     // Fail now (not at the first viewer) when the VM is down or has no such console.
     await source.resolve(vm.uuid, protocol);
@@ -84,15 +73,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     });
     const shown = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
     io.stdout.write(`listening on ${shown}:${listener.port}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await untilStopSignal();
     await listener.close();
     return 0;
   } finally {

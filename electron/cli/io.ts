@@ -1,6 +1,6 @@
 /**
- * What every CLI subcommand gets (streams and environment, so tests can drive them in-process) and the
- * table of distinct exit codes per error code.
+ * What every CLI subcommand gets (streams and environment, so tests can drive them in-process), the
+ * table of distinct exit codes per error code, and the wait for SIGINT/SIGTERM of the serving commands.
  */
 import type { ErrorCode } from '../../shared/errors';
 
@@ -39,4 +39,17 @@ export const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
 /** Exit status for an error code (1 for anything without its own). */
 export function exitCodeFor(code: ErrorCode): number {
   return EXIT_CODES[code] ?? 1;
+}
+
+/** Resolves at the first SIGINT or SIGTERM (then listens for neither), for commands that serve until stopped. */
+export function untilStopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }

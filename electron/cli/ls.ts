@@ -10,7 +10,7 @@ import { PortholeError } from '../../shared/errors';
 import type { InventoryNode, VmNode } from '../../shared/inventory';
 import { buildTree, type TreeItem } from '../../shared/tree';
 import type { CliIo } from './io';
-import { connectOnce, findPool, openManager, readPassword } from './session';
+import { connectPools, openManager, selectPools } from './session';
 
 interface VmJson {
   uuid: string;
@@ -61,14 +61,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const manager = await openManager(io);
   try {
-    const pools = values.pool === undefined ? manager.list() : [findPool(manager, values.pool)];
+    const pools = selectPools(manager, values.pool);
     if (pools.length === 0) {
       if (values.json === true) io.stdout.write('[]\n');
       else io.stdout.write('No pools. Add one with: porthole pool add --name N --address A --user U\n');
       return 0;
     }
-    const password = await readPassword(io, values['password-stdin'] === true, pools.length === 1 ? (pools[0]?.name ?? 'the pool') : 'the pools');
-    for (const pool of pools) await connectOnce(manager, pool, password);
+    await connectPools(manager, io, pools, values['password-stdin'] === true);
     const tree = buildTree(manager.snapshot().nodes);
     if (values.json === true) io.stdout.write(JSON.stringify(tree.map(poolJson), null, 2) + '\n');
     else printTree(io, tree, 0);

@@ -1,9 +1,11 @@
 /**
  * What the pool-talking CLI commands share: opening the pool manager on the config dir, reading the
- * password (`--password-stdin`, `PORTHOLE_PASSWORD`, or a no-echo TTY prompt — never stored), and
- * connecting a pool once without waiting for an unreachable host to come back.
+ * password (`--password-stdin`, `PORTHOLE_PASSWORD`, or a no-echo TTY prompt — never stored),
+ * connecting the chosen pools once without waiting for an unreachable host to come back, and finding
+ * a VM by uuid or exact name in what they loaded.
  */
 import { PortholeError } from '../../shared/errors';
+import type { VmNode } from '../../shared/inventory';
 import { ConfigStore, defaultConfigDir } from '../core/config-store';
 import { PoolManager, type PoolSummaryWithNote } from '../core/pool-manager';
 import { SecretStore, memoryOnlyCipher } from '../core/secret-store';
@@ -101,4 +103,29 @@ export async function connectOnce(manager: PoolManager, pool: PoolSummaryWithNot
     if (error instanceof PortholeError) throw new PortholeError(error.code, `${pool.name}: ${error.message}`, error.details);
     throw error;
   }
+}
+
+/** The pools a command works on: the one named by `--pool`, or every configured pool. */
+export function selectPools(manager: PoolManager, poolArg: string | undefined): PoolSummaryWithNote[] {
+  return poolArg === undefined ? manager.list() : [findPool(manager, poolArg)];
+}
+
+/** Reads the password once and connects every pool in `pools` with it; UNKNOWN_POOL when there is none. */
+export async function connectPools(manager: PoolManager, io: CliIo, pools: readonly PoolSummaryWithNote[], fromStdin: boolean): Promise<void> {
+  if (pools.length === 0) throw new PortholeError('UNKNOWN_POOL', 'No pools are configured.');
+  const password = await readPassword(io, fromStdin, pools.length === 1 ? (pools[0]?.name ?? 'the pool') : 'the pools');
+  for (const pool of pools) await connectOnce(manager, pool, password);
+}
+
+/** The VM whose uuid is `target` (any case), else the one VM named exactly `target`; UNKNOWN_VM or INVALID_ARGUMENT (ambiguous). */
+export function findVm(manager: PoolManager, target: string): VmNode {
+  const vms = manager.snapshot().nodes.filter((n): n is VmNode => n.kind === 'vm');
+  const byUuid = vms.filter((v) => v.uuid.toLowerCase() === target.toLowerCase());
+  const matches = byUuid.length > 0 ? byUuid : vms.filter((v) => v.name === target);
+  if (matches.length > 1) {
+    throw new PortholeError('INVALID_ARGUMENT', `"${target}" names ${matches.length} VMs; use a uuid:\n${matches.map((m) => `  ${m.uuid}  ${m.name}`).join('\n')}`);
+  }
+  const [vm] = matches;
+  if (vm === undefined) throw new PortholeError('UNKNOWN_VM', `No VM named or with uuid "${target}".`);
+  return vm;
 }

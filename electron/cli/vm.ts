@@ -6,10 +6,10 @@
  */
 import { parseArgs } from 'node:util';
 import { PortholeError } from '../../shared/errors';
-import type { VmAction, VmNode } from '../../shared/inventory';
+import type { VmAction } from '../../shared/inventory';
 import { ACTION_LABEL } from '../core/pool-manager';
 import type { CliIo } from './io';
-import { connectOnce, findPool, openManager, readPassword } from './session';
+import { connectPools, findVm, openManager, selectPools } from './session';
 
 /** CLI verbs → XAPI actions. */
 export const VERBS: Record<string, VmAction> = {
@@ -40,18 +40,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const manager = await openManager(io);
   try {
-    const pools = parsed.values.pool === undefined ? manager.list() : [findPool(manager, parsed.values.pool)];
-    if (pools.length === 0) throw new PortholeError('UNKNOWN_POOL', 'No pools are configured.');
-    const password = await readPassword(io, parsed.values['password-stdin'] === true, pools.length === 1 ? (pools[0]?.name ?? 'the pool') : 'the pools');
-    for (const pool of pools) await connectOnce(manager, pool, password);
-    const vms = manager.snapshot().nodes.filter((n): n is VmNode => n.kind === 'vm');
-    const byUuid = vms.filter((v) => v.uuid.toLowerCase() === target.toLowerCase());
-    const matches = byUuid.length > 0 ? byUuid : vms.filter((v) => v.name === target);
-    if (matches.length > 1) {
-      throw new PortholeError('INVALID_ARGUMENT', `"${target}" names ${matches.length} VMs; use a uuid:\n${matches.map((m) => `  ${m.uuid}  ${m.name}`).join('\n')}`);
-    }
-    const [vm] = matches;
-    if (vm === undefined) throw new PortholeError('UNKNOWN_VM', `No VM named or with uuid "${target}".`);
+    await connectPools(manager, io, selectPools(manager, parsed.values.pool), parsed.values['password-stdin'] === true);
+    const vm = findVm(manager, target);
     await manager.vmAction(vm.poolId, vm.uuid, action);
     io.stdout.write(`${ACTION_LABEL[action]} "${vm.name}": done.\n`);
     return 0;

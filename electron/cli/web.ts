@@ -10,7 +10,7 @@
 import { PortholeError } from '../../shared/errors';
 import { defaultConfigDir } from '../core/config-store';
 import { startHarness } from '../core/harness/server';
-import type { CliIo } from './io';
+import { untilStopSignal, type CliIo } from './io';
 
 const USAGE = 'usage: porthole web [--port N] [--demo]\n';
 
@@ -47,15 +47,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const configDir = defaultConfigDir(io.env);
   const harness = await startHarness({ port: parsed.port, configDir, demo: parsed.demo });
   io.stdout.write(`Porthole UI: ${harness.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+await untilStopSignal();
   await harness.close();
   return 0;
 }

@@ -10,6 +10,7 @@ import { app, ipcMain, Menu, protocol, safeStorage, session, shell } from 'elect
 import type { MenuItemConstructorOptions } from 'electron';
 import { join } from 'node:path';
 import { configureLog, getLogger, parseLogLevel } from '../../shared/log';
+import { startServices } from '../core/services';
 import { APP_ORIGIN, APP_SCHEME } from './policy/app-url';
 import { serveAppRequest } from './policy/app-protocol';
 import { buildCsp } from './policy/csp';
@@ -20,7 +21,6 @@ import type { MenuEntry, MenuItemAction } from './policy/menu-template';
 import { decideNavigation, decidePermission, decideRedirect, decideWindowOpen } from './policy/navigation';
 import type { NavigationDecision } from './policy/navigation';
 import { parseCaptureArg, parsePopoutArg } from './policy/shell-requests';
-import { startServices } from './services';
 import { broadcast, createMainWindow, isOurWindow, mainWindow, openPopout, sendTo, setCapture, targetWindow } from './windows';
 import type { WindowEnv } from './windows';
 
@@ -97,7 +97,7 @@ async function start(): Promise<void> {
   ses.setPermissionCheckHandler((_contents, permission) => decidePermission(permission));
   ses.setDevicePermissionHandler(() => false);
 
-  const services = await startServices({ configDir: app.getPath('userData'), cipher: safeStorage, appOrigin: APP_ORIGIN, version: app.getVersion() });
+  const services = await startServices({ configDir: app.getPath('userData'), cipher: safeStorage, allowedOrigins: [APP_ORIGIN], version: app.getVersion(), harness: false });
   const { backend } = services;
   const csp = buildCsp(services.bridgeOrigin);
   protocol.handle(APP_SCHEME, (request) => serveAppRequest(rendererDir, request, csp));

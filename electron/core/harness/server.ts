@@ -4,22 +4,18 @@
  *
  * How it works, in order (each step needs the one before):
  * 1. the web server listens (its port fixes the page's origin `http://127.0.0.1:<port>`);
- * 2. the bridge starts and allows that origin, so noVNC in the page may open console sockets;
- * 3. the backend starts with the config dir, memory-only secrets (no safeStorage under Node), the
- *    bridge's `openConsole`, and the demo provider;
- * 4. the web server is attached to the backend (page + API socket now answer; CSP names the bridge);
- * 5. with `demo`, the demo pool is started at once.
+ * 2. the services start (electron/core/services.ts, shared with the Electron shell): the bridge
+ *    allowing that origin, so noVNC in the page may open console sockets, then the backend with the
+ *    config dir, memory-only secrets (no safeStorage under Node), the bridge and the demo provider;
+ * 3. the web server is attached to the backend (page + API socket now answer; CSP names the bridge);
+ * 4. with `demo`, the demo pool is started at once.
  * `close()` undoes it in reverse and is idempotent.
  */
-import { getLogger } from '../../../shared/log';
-import { createBackend } from '../backend';
-import { createBridge } from '../bridge';
-import { SecretStore, memoryOnlyCipher } from '../secret-store';
-import { createDemoProvider, type DemoOptions } from './demo';
+import { memoryOnlyCipher } from '../secret-store';
+import { createCleanupStack, startServices } from '../services';
+import type { DemoOptions } from './demo';
 import { ensureRendererDir } from './renderer-build';
 import { startWebServer } from './web-server';
-
-const log = getLogger('harness');
 
 /** Options of `startHarness`. */
 export interface HarnessOptions {
@@ -60,42 +56,22 @@ function portOf(origin: string): number | undefined {
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const rendererDir = options.rendererDir ?? (await ensureRendererDir());
   const web = await startWebServer({ port: options.port, rendererDir });
-  const cleanups: (() => Promise<void>)[] = [() => web.close()];
-  const closeAll = async (): Promise<void> => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        log.warn('harness cleanup step failed', { error });
-      }
-    }
-  };
+  const stack = createCleanupStack('harness');
+  stack.push(() => web.close());
   try {
-    const bridge = await createBridge({ allowedOrigins: [web.origin] });
-    cleanups.push(() => bridge.close());
-    const demo = createDemoProvider(options.demoOptions);
-    cleanups.push(() => demo.stop());
-    const backend = await createBackend({
+    const services = await startServices({
       configDir: options.configDir,
-      secrets: new SecretStore(memoryOnlyCipher),
-      openConsole: (source, req) => bridge.openConsole(source, req),
-      demo: () => demo.start(),
+      cipher: memoryOnlyCipher,
+      allowedOrigins: [web.origin],
       harness: true,
+      ...(options.demoOptions === undefined ? {} : { demoOptions: options.demoOptions }),
     });
-    cleanups.push(() => backend.close());
-    web.attach(backend, portOf(bridge.origin));
-    if (options.demo) await backend.handle('demo:start', undefined);
+    stack.push(() => services.close());
+    web.attach(services.backend, portOf(services.bridgeOrigin));
+    if (options.demo) await services.backend.handle('demo:start', undefined);
   } catch (error) {
-    await closeAll();
+    await stack.close();
     throw error;
   }
-  let closing: Promise<void> | undefined;
-  return {
-    url: web.url,
-    origin: web.origin,
-    close() {
-      closing ??= closeAll();
-      return closing;
-    },
-  };
+  return { url: web.url, origin: web.origin, close: () => stack.close() };
 }

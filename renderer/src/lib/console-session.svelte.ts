@@ -11,13 +11,22 @@
  *
  * Every attempt gets a generation number; callbacks from an older generation are ignored, so an
  * abandoned socket can never move the tab.
+ *
+ * `tabConsole()` binds a session to its tab in the app state, the part both views share: it reports
+ * every state to the tab strip, feeds the session the VM's console target from the inventory, and
+ * offers Start/Resume while the VM is halted or suspended.
  */
+import { untrack } from 'svelte';
 import type { ConsoleProtocol, ConsoleTicket } from '../../../shared/contract';
 import type { ErrorCode } from '../../../shared/errors';
+import type { VmNode } from '../../../shared/inventory';
 import { getLogger } from '../../../shared/log';
 import { api, errorCode, errorMessage } from './api';
+import { app, vmKey } from './app-state.svelte';
 import type { ConsoleEvent, ConsoleState, ConsoleTarget, RetryHint } from './console-machine';
-import { INITIAL_CONSOLE_STATE, consoleTransition, planForTarget, targetKey } from './console-machine';
+import { INITIAL_CONSOLE_STATE, consoleTarget, consoleTransition, planForTarget, targetKey } from './console-machine';
+import type { Tab } from './tabs-model';
+import { tabs } from './tabs.svelte';
 
 const log = getLogger('console');
 
@@ -180,4 +189,47 @@ export class ConsoleSession {
     this.teardown();
     this.disposed = true;
   }
+}
+
+/** A console view's tab bound to the app state (see `tabConsole`). */
+export interface TabConsole {
+  readonly session: ConsoleSession;
+  /** The VM as the inventory shows it now. */
+  readonly vm: VmNode | undefined;
+  /** What the overlay's start button does: resume a suspended VM, else start it. */
+  readonly startAction: 'start' | 'resume';
+  /** Starts or resumes the VM while it is halted or suspended; undefined otherwise (no button). */
+  readonly onstart: (() => void) | undefined;
+}
+
+/**
+ * Creates the session of a console tab and keeps it following the VM's console target; every state
+ * change is reported to the tab strip. Call during component init: the effect declared here runs
+ * after the effects (and `onMount`) declared before the call. The view disposes the session.
+ */
+export function tabConsole(getTab: () => Tab, protocol: ConsoleProtocol, connector: Connector): TabConsole {
+  // A tab's identity never changes for the life of its view (the strip is keyed by tab key).
+  const initialTab = untrack(getTab);
+  const session = new ConsoleSession(initialTab.poolId, initialTab.vmUuid, protocol, connector, (state) => tabs.report(initialTab.key, state.kind));
+  const key = $derived(vmKey(getTab().poolId, getTab().vmUuid));
+  const vm = $derived(app.vms.get(key));
+  const target = $derived(consoleTarget(app.pool(getTab().poolId), vm, app.controlDomains.has(key), protocol, app.inventoryLoaded));
+  $effect(() => {
+    const t = target;
+    untrack(() => session.onTarget(t));
+  });
+  const startAction: 'start' | 'resume' = $derived(vm?.powerState === 'Suspended' ? 'resume' : 'start');
+  const start = (): void => void app.vmAction(getTab().poolId, getTab().vmUuid, startAction);
+  return {
+    session,
+    get vm() {
+      return vm;
+    },
+    get startAction() {
+      return startAction;
+    },
+    get onstart() {
+      return vm !== undefined && (vm.powerState === 'Halted' || vm.powerState === 'Suspended') ? start : undefined;
+    },
+  };
 }
