@@ -6,7 +6,8 @@
  * `--ssl-target`, and the Porthole bridge in its own process with a TLS upstream through a real CONNECT
  * handshake, in 3 rounds over all variants (medians shown). For each: throughput of a 256 MiB download
  * (the console direction; median of 3), idle round trip (16-byte echo) p50/p99, round trip p50/p99
- * while a 128 MiB download runs (every queue on the path shows up here), and the proxy process's peak
+ * while a download of about `LOADED_S` seconds runs (every queue on the path shows up here; sized from the
+ * variant's own throughput so every variant gets the same number of samples), and the proxy process's peak
  * RSS and CPU time (its whole process tree, sampled from /proc). The target speaks TLS 1.2, as xapi does. The target and bridge run as plain `node` on esbuild bundles so no loader inflates them.
  *
  * Knobs for A/B runs: BENCH_ONLY=<substring> (plus raw TLS), BENCH_ROUNDS=<n>, BRIDGE_HWM=<bytes>, BRIDGE_BATCH=0,
@@ -30,7 +31,14 @@ const THROUGHPUT_RUNS = 3;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Longest one variant may take before it is reported as failed, ms. */
 const VARIANT_TIMEOUT_MS = 60_000;
-const LOADED_BYTES = 128 * MIB;
+/**
+ * Length of the loaded round-trip phase, s. Its download is sized from the variant's measured throughput:
+ * a fixed byte count gave a fast variant ~50 samples (its "p99" was its single worst one, often the ramp
+ * at the start) and a slow one ~300, so the columns did not measure the same thing.
+ */
+const LOADED_S = 1;
+/** Smallest loaded-phase download, bytes. */
+const MIN_LOADED_BYTES = 64 * MIB;
 const IDLE_SAMPLES = 1000;
 const PROBE_EVERY_MS = 2;
 const ORIGIN = 'app://porthole';
@@ -206,7 +214,7 @@ async function measure(t: Transport, log: (phase: string) => void, signal: Abort
     log('round trips under load');
     rtts = [];
     probeTimer = setInterval(probe, PROBE_EVERY_MS);
-    await bulk(LOADED_BYTES);
+    await bulk(Math.max(MIN_LOADED_BYTES, Math.round(mibps * LOADED_S) * MIB));
     clearInterval(probeTimer);
     const deadline = Date.now() + 2000;
     while (sentAt.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

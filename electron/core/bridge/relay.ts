@@ -23,8 +23,12 @@ import type { ConsoleSource, ConsoleUpstream } from '../console-source';
 
 const log = getLogger('bridge');
 
-/** Default unsent bytes on the page's socket above which TLS reading stops, bytes. */
-export const HIGH_WATER_BYTES = 1024 * 1024;
+/**
+ * Default unsent bytes on the page's socket above which TLS reading stops, bytes. Bytes only queue here
+ * once the kernel's socket buffers to the page are full, so this is pure added latency under load; the
+ * bench (npm run bench -- bridge) showed no throughput loss going from 1 MiB to 256 KiB (and less queue).
+ */
+export const HIGH_WATER_BYTES = 256 * 1024;
 /** Default quiet input time after which an upstream close is explained as the idle timeout, ms. */
 export const IDLE_HINT_MS = 60_000;
 

@@ -35,4 +35,6 @@ process.on('message', (msg: { op?: string }) => {
     void bridge.close().then(() => process.exit(0));
   }
 });
+// A clean exit on SIGTERM (how the bench stops it), so `--cpu-prof` in BRIDGE_NODE_FLAGS gets written.
+process.once('SIGTERM', () => void bridge.close().then(() => process.exit(0)));
 process.send?.({ ready: true });

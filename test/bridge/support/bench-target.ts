@@ -73,9 +73,22 @@ const pems = await generate([{ name: 'commonName', value: 'bench-target' }], { k
 // TLS 1.2, as xapi's stunnel speaks it. It also keeps websockify --ssl-target from hanging: its
 // blocking recv() is woken by TLS 1.3's post-handshake session tickets and then waits for data forever.
 const tlsOptions = { key: pems.private, cert: pems.cert, maxVersion: 'TLSv1.2' as const };
+// What each TLS client negotiated, printed once per kind (stderr), so a run shows raw TLS, websockify
+// and the bridge compared like with like (same protocol version and cipher).
+const seen = new Set<string>();
+const noteCipher = (kind: string, s: tls.TLSSocket): void => {
+  const line = `bench target: ${kind} client negotiated ${s.getProtocol() ?? '?'} ${s.getCipher().name}`;
+  if (seen.has(line)) return;
+  seen.add(line);
+  process.stderr.write(`${line}\n`);
+};
 const tcp = net.createServer((s) => serve(s, Buffer.alloc(0)));
-const raw = tls.createServer(tlsOptions, (s) => serve(s, Buffer.alloc(0)));
+const raw = tls.createServer(tlsOptions, (s) => {
+  noteCipher('TLS port', s);
+  serve(s, Buffer.alloc(0));
+});
 const connect = tls.createServer(tlsOptions, (s) => {
+  noteCipher('CONNECT port', s);
   s.on('error', () => undefined);
   let head = Buffer.alloc(0);
   const onHead = (chunk: Buffer): void => {
