@@ -8,7 +8,7 @@ import { startSimulator } from '../../electron/sim/index';
 import { parseDump } from '../../electron/sim/dump';
 import type { InventoryDiff, VmNode, HostNode } from '../../shared/inventory';
 import { buildTree } from '../../shared/tree';
-import { addTrusted, makeManager } from './helpers';
+import { connectTrusted } from './helpers';
 import { OWN_DUMPS_DIR, SHARED_DUMPS_DIR } from '../sim/support';
 
 /** `../shared/` beside the repository (CI has it; a user's clone may not). */
@@ -65,11 +65,7 @@ describe('fixture dumps', () => {
     test(`tree and diffs: ${file.split('/').pop()}`, async (t) => {
       const sim = await startSimulator({ db: file, vnc: 'synthetic', powerOpMs: 30 });
       t.after(() => sim.stop());
-      const { manager, cleanup } = await makeManager();
-      t.after(cleanup);
-      const id = await addTrusted(manager, sim);
-      manager.connect(id);
-      await manager.waitReady(id);
+      const { manager } = await connectTrusted(t, sim);
       const nodes = manager.snapshot().nodes;
       const tree = buildTree(nodes);
       assert.equal(tree.length, 1, 'one pool');

@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import type { PoolState } from '../../shared/contract';
 import { ConfigStore } from '../../electron/core/config-store';
 import { PoolManager } from '../../electron/core/pool-manager';
@@ -67,6 +68,19 @@ export async function addTrusted(manager: PoolManager, sim: Simulator, opts: { i
     { name: opts.name ?? 'lab', address: hostAddress(sim, index), username: sim.user, password: opts.password ?? sim.password, remember: false },
     { pins },
   );
+}
+
+/**
+ * The common start of a connected-pool test: a manager on a temp dir (closed after the test), the
+ * simulator's pool added with its master pinned, connected and ready.
+ */
+export async function connectTrusted(t: TestContext, sim: Simulator): Promise<{ manager: PoolManager; id: string }> {
+  const { manager, cleanup } = await makeManager();
+  t.after(cleanup);
+  const id = await addTrusted(manager, sim);
+  manager.connect(id);
+  await manager.waitReady(id);
+  return { manager, id };
 }
 
 /** Sleeps (for "nothing more happens" checks). */

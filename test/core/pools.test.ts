@@ -11,7 +11,7 @@ import type { PoolState } from '../../shared/contract';
 import type { InventoryDiff, VmNode } from '../../shared/inventory';
 import { applyDiff, stateFromSnapshot } from '../../shared/tree';
 import { aesGcmCipher } from './ciphers';
-import { FAST, addTrusted, hostAddress, makeManager, sleep, waitState } from './helpers';
+import { FAST, addTrusted, connectTrusted, hostAddress, makeManager, sleep, waitState } from './helpers';
 
 const connected = (s: PoolState): boolean => s.kind === 'connected';
 
@@ -90,11 +90,7 @@ describe('a 3-host pool', () => {
   });
 
   test('power actions run as tasks, are offered only when allowed, and arrive as small diffs', async (t) => {
-    const { manager, cleanup } = await makeManager();
-    t.after(cleanup);
-    const id = await addTrusted(manager, sim);
-    manager.connect(id);
-    await manager.waitReady(id);
+    const { manager, id } = await connectTrusted(t, sim);
     const page = stateFromSnapshot(manager.snapshot());
     const diffs: InventoryDiff[] = [];
     manager.on('diff', (d) => {
@@ -122,11 +118,7 @@ describe('a 3-host pool', () => {
   });
 
   test('console source: current console, session id, re-login, pins', async (t) => {
-    const { manager, cleanup } = await makeManager();
-    t.after(cleanup);
-    const id = await addTrusted(manager, sim);
-    manager.connect(id);
-    await manager.waitReady(id);
+    const { manager, id } = await connectTrusted(t, sim);
     const source = manager.consoleSource(id);
     const running = manager.snapshot().nodes.find((n): n is VmNode => n.kind === 'vm' && n.powerState === 'Running' && n.consoles.some((c) => c.protocol === 'rfb'));
     assert.ok(running !== undefined);
@@ -206,11 +198,7 @@ describe('faults that change the pool', () => {
   test('master failover is recovered through the pinned member, without a prompt', async (t) => {
     const sim = await startSimulator({ hosts: 3, vms: 4, vnc: 'synthetic' });
     t.after(() => sim.stop());
-    const { manager, cleanup } = await makeManager();
-    t.after(cleanup);
-    const id = await addTrusted(manager, sim);
-    manager.connect(id);
-    await manager.waitReady(id);
+    const { manager, id } = await connectTrusted(t, sim);
     const kinds: string[] = [];
     manager.on('state', (e) => kinds.push(e.state.kind));
     await sim.faults.failover(sim.hosts[1]!.name);
@@ -226,11 +214,7 @@ describe('faults that change the pool', () => {
   test('expired sessions are renewed silently; events keep flowing', async (t) => {
     const sim = await startSimulator({ hosts: 1, vms: 3, vnc: 'synthetic', powerOpMs: 50 });
     t.after(() => sim.stop());
-    const { manager, cleanup } = await makeManager();
-    t.after(cleanup);
-    const id = await addTrusted(manager, sim);
-    manager.connect(id);
-    await manager.waitReady(id);
+    const { manager, id } = await connectTrusted(t, sim);
     const kinds: string[] = [];
     manager.on('state', (e) => kinds.push(e.state.kind));
     const logins = sim.stats().loginAttempts;
