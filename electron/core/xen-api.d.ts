@@ -2,7 +2,7 @@
  * Types for the parts of the untyped `xen-api` package (4.x, vatesfr/xen-orchestra) that Porthole uses.
  *
  * Porthole constructs `Xapi` with `watchEvents: false` and drives `event.from` itself; it replaces the
- * package's undici dispatcher with the pinned one (`_undiciDispatcher` + `_setUrl`, see pool-session.ts),
+ * package's undici dispatcher with the pinned one (`_undiciDispatcher` + `_setUrl`, see pools/session.ts),
  * and uses `_sessionOpen` to re-login once after a console 401. Those three are internals of 4.x,
  * typed here so a package upgrade that renames them fails the type check instead of silently
  * dropping the pin.

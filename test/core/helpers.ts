@@ -9,7 +9,7 @@ import type { TestContext } from 'node:test';
 import type { PoolState } from '../../shared/contract';
 import { ConfigStore } from '../../electron/core/config-store';
 import { PoolManager } from '../../electron/core/pool-manager';
-import type { SessionTiming } from '../../electron/core/pool-session';
+import type { SessionTiming } from '../../electron/core/pools/session';
 import { SecretStore, memoryOnlyCipher, type SecretCipher } from '../../electron/core/secret-store';
 import type { Simulator } from '../../electron/sim/types';
 

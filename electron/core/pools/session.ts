@@ -27,13 +27,13 @@
 import { EventEmitter } from 'node:events';
 import { Xapi } from 'xen-api';
 import type { Agent } from 'undici';
-import type { CertificateInfo, PoolState } from '../../shared/contract';
-import { PortholeError, type ErrorCode } from '../../shared/errors';
-import { INVENTORY_CLASSES, PoolInventory, type RecordTables, type XapiEvent } from '../../shared/inventory-build';
-import { getLogger } from '../../shared/log';
-import { CertificateError, fingerprintFromPem, pinnedAgent, probeCertificate } from './tls-pin';
-import { hostPort, type PinBook, type PoolAddress } from './pins';
-import { describeTransport, fromXapiError, isTransportFailure, xapiCode } from './xapi-errors';
+import type { CertificateInfo, PoolState } from '../../../shared/contract';
+import { PortholeError, type ErrorCode } from '../../../shared/errors';
+import { INVENTORY_CLASSES, PoolInventory, type RecordTables, type XapiEvent } from '../../../shared/inventory-build';
+import { getLogger } from '../../../shared/log';
+import { CertificateError, fingerprintFromPem, pinnedAgent, probeCertificate } from '../tls-pin';
+import { hostPort, type PinBook, type PoolAddress } from '../pins';
+import { describeTransport, fromXapiError, isTransportFailure, xapiCode } from '../xapi-errors';
 
 const log = getLogger('pool');
 
