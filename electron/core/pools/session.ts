@@ -1,100 +1,39 @@
 /**
- * One pool's XAPI connection: an explicit state machine, the `xen-api` client, the event loop that
- * feeds the inventory, async tasks, and the console source for the bridge.
+ * One pool's XAPI connection: the state machine's owner and the run loop that ties the jobs together.
  *
- * States (contract `PoolState`): disconnected → connecting → awaiting-trust | needs-password |
- * connected → reconnecting → … | failed. `transition()` is the only place the state changes; it
- * rejects illegal moves (a bug) and emits every change.
+ * The jobs live next door: `state.ts` (legal transitions), `connect.ts` (candidates, failover, trust,
+ * password outcomes), `xapi-adapter.ts` (the xen-api client and its internals), `events.ts` (the
+ * `event.from` loop and member pinning), `tasks.ts` (async tasks), `timing.ts` (knobs, back-off).
  *
- * How a connection is made:
- * 1. Candidates: the configured address; when reconnecting also the last master and every member
- *    address seen (failover: XenCenter cycles through them too).
- * 2. A candidate with no pin is probed (TLS handshake only, nothing written) and the pool waits in
- *    `awaiting-trust` for the user; unpinned members are skipped during failover.
- * 3. A pinned candidate gets a fresh `Xapi` whose undici dispatcher is the pool's pinned agent, so
- *    every request (including xen-api's own `HOST_IS_SLAVE` redirect) goes through `connectPinned`: a
- *    host presenting another certificate is refused before any byte — no login request reaches it.
- * 4. Outcomes: logged in → `connected`; certificate refused → `awaiting-trust` (reason `changed` when a
- *    pin existed: a hard stop); `SESSION_AUTHENTICATION_FAILED` → `needs-password` (no retry, so the
- *    account is not locked); `HOST_IS_SLAVE [master]` → that master is tried next; unreachable /
- *    `HOST_STILL_BOOTING` → next candidate, then `reconnecting` with capped, jittered back-off.
- * 5. Connected: `event.from` with token "" returns every watched object (a full load, diffed by value
- *    against what the page has), then blocks for changes. `SESSION_INVALID` is handled by xen-api's
- *    silent re-login; `EVENTS_LOST` reloads; a lost connection reconnects (failover).
- * 6. After each full load the master is asked for every host's certificate (`host.get_server_certificate`)
- *    and those are pinned (source `pool`), so members — consoles and failover — need no prompt.
+ * How it works: `connect()` starts `run()`, which tries the candidates (`attempt`), moves to the
+ * state the outcome calls for, and while connected runs the event loop. When the loop ends the
+ * connection is dropped and the pool reconnects: at once after a working connection (failover),
+ * with capped, jittered back-off after a connection that never got steady or a malformed answer, so
+ * a broken pool cannot make it spin. `transition()` is the only place the state changes. Every async
+ * job carries the generation it started in; `connect`/`disconnect` bump it, and older work stops at
+ * its next step. An error nothing else caught ends the run in `failed` with its message.
+ * `disconnect()` waits (bounded) for the logout, so closing the agent after it leaves no session open.
  */
 import { EventEmitter } from 'node:events';
-import { Xapi } from 'xen-api';
 import type { Agent } from 'undici';
-import type { CertificateInfo, PoolState } from '../../../shared/contract';
+import type { PoolState } from '../../../shared/contract';
 import { PortholeError, type ErrorCode } from '../../../shared/errors';
-import { INVENTORY_CLASSES, PoolInventory, type RecordTables, type XapiEvent } from '../../../shared/inventory-build';
+import { PoolInventory } from '../../../shared/inventory-build';
 import { getLogger } from '../../../shared/log';
-import { CertificateError, fingerprintFromPem, pinnedAgent, probeCertificate } from '../tls-pin';
-import { hostPort, type PinBook, type PoolAddress } from '../pins';
-import { describeTransport, fromXapiError, isTransportFailure, xapiCode } from '../xapi-errors';
+import type { PinBook, PoolAddress } from '../pins';
+import { CertificateError, pinnedAgent } from '../tls-pin';
+import { fromXapiError } from '../xapi-errors';
+import { attempt, candidates, type TrustRequest } from './connect';
+import { watchEvents } from './events';
+import { nextState } from './state';
+import { TaskTracker, runTask } from './tasks';
+import { DEFAULT_TIMING, backoffMs, type SessionTiming } from './timing';
+import { XapiConnection } from './xapi-adapter';
+
+export type { SessionTiming } from './timing';
+export type { TrustRequest } from './connect';
 
 const log = getLogger('pool');
-
-/** Timing knobs (tests shorten them). */
-export interface SessionTiming {
-  /** First back-off delay, ms. */
-  backoffBaseMs: number;
-  /** Longest back-off delay, ms. */
-  backoffCapMs: number;
-  /** TCP + TLS handshake limit per connection, ms. */
-  handshakeTimeoutMs: number;
-  /** How long one `event.from` blocks on the server, s (a non-integer, see EVENT_TIMEOUT_S). */
-  eventTimeoutS: number;
-  /** Limit for ordinary calls (login, records), ms. */
-  callTimeoutMs: number;
-  /** Interval of the fallback poll of a running task, ms. */
-  taskPollMs: number;
-}
-
-/**
- * Defaults. The event timeout is not a whole number on purpose: xen-api's XML-RPC encoder turns
- * integers into strings, and xapi wants a float there.
- */
-export const DEFAULT_TIMING: SessionTiming = {
-  backoffBaseMs: 1_000,
-  backoffCapMs: 60_000,
-  handshakeTimeoutMs: 8_000,
-  eventTimeoutS: 30.1,
-  callTimeoutMs: 60_000,
-  taskPollMs: 5_000,
-};
-
-/** Classes watched with `event.from`: the inventory's plus tasks (for power actions). */
-export const WATCHED_CLASSES: readonly string[] = [...INVENTORY_CLASSES, 'task'];
-
-/** Most remembered finished tasks (a task may finish before its waiter registers). */
-const FINISHED_TASKS_KEPT = 1_000;
-
-/** Back-off before attempt `n` (1-based): exponential, capped, with full jitter in [50%, 100%]. */
-export function backoffMs(attempt: number, timing: Pick<SessionTiming, 'backoffBaseMs' | 'backoffCapMs'>, random: () => number = Math.random): number {
-  const ceiling = Math.min(timing.backoffCapMs, timing.backoffBaseMs * 2 ** Math.min(attempt - 1, 30));
-  return Math.round(ceiling * (0.5 + random() / 2));
-}
-
-type Kind = PoolState['kind'];
-
-/** Legal state changes (anything else is a bug and throws). */
-const LEGAL: Record<Kind, readonly Kind[]> = {
-  disconnected: ['connecting', 'needs-password'],
-  connecting: ['connecting', 'awaiting-trust', 'needs-password', 'connected', 'reconnecting', 'failed', 'disconnected'],
-  'awaiting-trust': ['connecting', 'disconnected', 'needs-password'],
-  'needs-password': ['connecting', 'disconnected', 'needs-password'],
-  connected: ['reconnecting', 'disconnected', 'failed'],
-  reconnecting: ['connecting', 'reconnecting', 'awaiting-trust', 'needs-password', 'failed', 'disconnected'],
-  failed: ['connecting', 'disconnected', 'needs-password'],
-};
-
-/** True when `from → to` is a legal transition. */
-export function isLegalTransition(from: Kind, to: Kind): boolean {
-  return LEGAL[from].includes(to);
-}
 
 /** What a pool session needs from its owner. */
 export interface PoolSessionOptions {
@@ -122,31 +61,6 @@ export interface PoolSessionEvents {
   loaded: [];
 }
 
-/** A refused certificate, as the trust dialog needs it. */
-interface TrustRequest {
-  address: string;
-  certificate: CertificateInfo;
-  reason: 'unknown' | 'changed';
-  previousFingerprint?: string;
-}
-
-type AttemptResult =
-  | { kind: 'connected'; xapi: Xapi; master: string }
-  | { kind: 'trust'; request: TrustRequest }
-  | { kind: 'password' }
-  | { kind: 'retry'; reason: string; code: ErrorCode };
-
-function certInfo(e: CertificateError): CertificateInfo {
-  const { fingerprint, subject, issuer, validFrom, validTo } = e.presented;
-  return { fingerprint, subject, issuer, validFrom, validTo };
-}
-
-interface TaskWaiter {
-  what: string;
-  resolve: (result: string) => void;
-  reject: (error: PortholeError) => void;
-}
-
 /** One pool's connection. */
 export class PoolSession extends EventEmitter<PoolSessionEvents> {
   readonly poolId: string;
@@ -154,16 +68,16 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
   private readonly opts: PoolSessionOptions;
   private readonly timing: SessionTiming;
   private readonly agent: Agent;
+  private readonly tasks: TaskTracker;
   private current: PoolState = { kind: 'disconnected' };
-  private xapi: Xapi | undefined;
-  private master: string | undefined;
+  private conn: XapiConnection | undefined;
+  /** The logout of the last dropped connection, while in flight. */
+  private loggingOut: Promise<void> | undefined;
   /** Incremented by connect/disconnect: async work of an older generation stops at its next await. */
   private gen = 0;
   private wake: (() => void) | undefined;
   /** Last certificate refusal seen by the agent (xen-api may wrap the connector's error). */
-  private lastRefusal: CertificateError | undefined;
-  private readonly waiters = new Map<string, TaskWaiter>();
-  private readonly finished = new Map<string, Record<string, unknown>>();
+  private refusal: CertificateError | undefined;
   private lastReason: { code: ErrorCode; message: string } | undefined;
   /** The master of the last successful login (first candidate when reconnecting). */
   private lastMaster: string | undefined;
@@ -178,10 +92,11 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
     this.agent = pinnedAgent(
       opts.pins.lookup,
       (e) => {
-        if (e instanceof CertificateError) this.lastRefusal = e;
+        if (e instanceof CertificateError) this.refusal = e;
       },
       this.timing.handshakeTimeoutMs,
     );
+    this.tasks = new TaskTracker({ pollMs: this.timing.taskPollMs, getRecord: (ref) => this.conn?.call('task.get_record', ref) });
   }
 
   /** The current state. */
@@ -191,7 +106,7 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
 
   /** The address of the current master, when connected. */
   get masterAddress(): string | undefined {
-    return this.master;
+    return this.current.kind === 'connected' ? this.current.master : undefined;
   }
 
   /** True once the current connection's first full inventory load is in. */
@@ -207,8 +122,7 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
   /** The one place the state changes. */
   private transition(next: PoolState): void {
     const from = this.current.kind;
-    if (!isLegalTransition(from, next.kind)) throw new PortholeError('INTERNAL', `Illegal pool state change ${from} → ${next.kind}.`);
-    this.current = next;
+    this.current = nextState(this.current, next);
     log.info('state', { pool: this.poolId, from, to: next.kind });
     this.emit('state', next);
   }
@@ -217,24 +131,23 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
   connect(): void {
     const k = this.current.kind;
     if (k === 'connected' || k === 'connecting' || k === 'reconnecting') return;
-    const gen = ++this.gen;
     this.lastReason = undefined;
-    void this.run(gen, false);
+    this.start();
   }
 
-  /** Drops the connection and stops every retry. */
+  /** Drops the connection and stops every retry; resolves once the logout is answered (bounded). */
   async disconnect(): Promise<void> {
     ++this.gen;
     this.wake?.();
-    this.dropXapi();
-    this.failTasks(new PortholeError('NOT_CONNECTED', 'Disconnected from the pool.'));
+    this.dropConnection();
+    this.tasks.failAll(new PortholeError('NOT_CONNECTED', 'Disconnected from the pool.'));
     if (this.current.kind !== 'disconnected') this.transition({ kind: 'disconnected' });
     this.inventory.clear();
     this.opts.onInventory();
-    await Promise.resolve();
+    await this.loggingOut;
   }
 
-  /** Disconnects and releases the TLS agent. */
+  /** Disconnects (logout included) and releases the TLS agent. */
   async close(): Promise<void> {
     await this.disconnect();
     // destroy, not close: close would wait for the blocked event.from to return.
@@ -266,105 +179,126 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
       throw new PortholeError('INVALID_ARGUMENT', `The fingerprint does not match the certificate ${address} presented.`);
     }
     this.opts.pins.set(address, fingerprint, 'user');
-    const gen = ++this.gen;
-    void this.run(gen, false);
+    this.start();
   }
 
   /** Removes a host's pin (explicit user action). A pending "changed" stop for it turns into a fresh probe. */
   forgetPin(address: string): boolean {
     const had = this.opts.pins.forget(address);
     const s = this.current;
-    if (s.kind === 'awaiting-trust' && s.address === address) {
-      const gen = ++this.gen;
-      void this.run(gen, false);
-    }
+    if (s.kind === 'awaiting-trust' && s.address === address) this.start();
     return had;
   }
 
   /** Calls a XAPI method with the session (connected only). */
   async call(method: string, ...args: unknown[]): Promise<unknown> {
-    const xapi = this.requireXapi();
+    const conn = this.requireConnection();
     try {
-      return await xapi.call(method, ...args);
+      return await conn.call(method, ...args);
     } catch (error) {
       throw fromXapiError(error, method);
     }
   }
 
   /** Runs `Async.<method>` and resolves with the task's result when it finishes (events, with a poll fallback). */
-  async callAsync(what: string, method: string, ...args: unknown[]): Promise<string> {
-    const xapi = this.requireXapi();
-    let taskRef: string;
-    try {
-      taskRef = String(await xapi.call(`Async.${method}`, ...args));
-    } catch (error) {
-      throw fromXapiError(error, what);
-    }
-    try {
-      return await this.waitTask(taskRef, what);
-    } finally {
-      xapi.call('task.destroy', taskRef).catch(() => undefined);
-    }
+  callAsync(what: string, method: string, ...args: unknown[]): Promise<string> {
+    return runTask(this.requireConnection(), this.tasks, what, method, args);
   }
 
   /** The session id (a secret: never log it). */
   sessionId(): string {
-    const xapi = this.requireXapi();
-    const id = xapi._sessionId;
+    const id = this.requireConnection().sessionId;
     if (id === undefined) throw new PortholeError('NOT_CONNECTED');
     return id;
   }
 
   /** Logs in again once (after a console 401) and returns the new session id. */
   async refreshSession(): Promise<string> {
-    const xapi = this.requireXapi();
+    const conn = this.requireConnection();
     try {
-      await xapi._sessionOpen();
+      await conn.reopen();
     } catch (error) {
       throw fromXapiError(error, 'Logging in again');
     }
     return this.sessionId();
   }
 
-  private requireXapi(): Xapi {
-    if (this.current.kind !== 'connected' || this.xapi === undefined) throw new PortholeError('NOT_CONNECTED');
-    return this.xapi;
+  private requireConnection(): XapiConnection {
+    if (this.current.kind !== 'connected' || this.conn === undefined) throw new PortholeError('NOT_CONNECTED');
+    return this.conn;
   }
 
-  private dropXapi(): void {
+  /** Drops the current connection; its logout runs on (see `loggingOut`). */
+  private dropConnection(): void {
     this.isLoaded = false;
-    const old = this.xapi;
-    this.xapi = undefined;
-    this.master = undefined;
-    if (old !== undefined) old.disconnect().catch(() => undefined);
+    const old = this.conn;
+    this.conn = undefined;
+    if (old !== undefined) this.logout(old);
+  }
+
+  private logout(conn: XapiConnection): void {
+    const done: Promise<void> = Promise.all([this.loggingOut, conn.logout(this.timing.logoutTimeoutMs)]).then(() => {
+      if (this.loggingOut === done) this.loggingOut = undefined;
+    });
+    this.loggingOut = done;
   }
 
   private stale(gen: number): boolean {
     return gen !== this.gen;
   }
 
+  /** Starts a new run (a new generation); an error it did not expect ends it in `failed`. */
+  private start(): void {
+    const gen = ++this.gen;
+    this.run(gen).catch((error: unknown) => this.crashed(gen, error));
+  }
+
+  private crashed(gen: number, error: unknown): void {
+    log.error('connection loop failed', { pool: this.poolId, error });
+    if (this.stale(gen)) return;
+    ++this.gen;
+    this.dropConnection();
+    const message = `Porthole stopped talking to this pool after an unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+    this.tasks.failAll(new PortholeError('INTERNAL', message));
+    this.lastReason = { code: 'INTERNAL', message };
+    this.current = { kind: 'failed', code: 'INTERNAL', message };
+    log.info('state', { pool: this.poolId, to: 'failed' });
+    this.emit('state', this.current);
+  }
+
   /** Connect, watch, and reconnect until told to stop or a human is needed. */
-  private async run(gen: number, reconnecting: boolean): Promise<void> {
-    let attempt = 0;
+  private async run(gen: number): Promise<void> {
+    /** Failed attempts since the connection last worked (drives the back-off). */
+    let failures = 0;
+    let reconnecting = false;
     for (;;) {
-      if (this.opts.password() === undefined) {
+      const password = this.opts.password();
+      if (password === undefined) {
         this.lastReason = { code: 'NEEDS_PASSWORD', message: 'A password is needed to connect.' };
         this.transition({ kind: 'needs-password', message: 'Enter the password for this pool.' });
         return;
       }
-      const result = await this.attempt(gen, reconnecting);
+      const result = await attempt({
+        poolId: this.poolId,
+        address: this.opts.address,
+        pins: this.opts.pins,
+        handshakeTimeoutMs: this.timing.handshakeTimeoutMs,
+        candidates: candidates(this.opts.address.host, reconnecting, this.lastMaster, this.opts.members()),
+        connecting: (host) => this.transition({ kind: 'connecting', address: host }),
+        stale: () => this.stale(gen),
+        open: (host) => {
+          this.refusal = undefined;
+          return new XapiConnection({ host, port: this.opts.address.port, username: this.opts.username, password, agent: this.agent, callTimeoutMs: this.timing.callTimeoutMs, eventTimeoutS: this.timing.eventTimeoutS });
+        },
+        lastRefusal: () => this.refusal,
+      });
       if (this.stale(gen)) {
-        if (result.kind === 'connected') result.xapi.disconnect().catch(() => undefined);
+        if (result.kind === 'connected') this.logout(result.conn);
         return;
       }
       switch (result.kind) {
         case 'trust':
-          this.lastReason = {
-            code: result.request.reason === 'changed' ? 'CERT_CHANGED' : 'CERT_UNTRUSTED',
-            message: result.request.reason === 'changed'
-              ? `The certificate of ${result.request.address} changed: pinned ${result.request.previousFingerprint ?? '?'}, now ${result.request.certificate.fingerprint}.`
-              : `The certificate of ${result.request.address} (${result.request.certificate.fingerprint}) is not trusted yet.`,
-          };
+          this.lastReason = trustReason(result.request);
           this.transition({ kind: 'awaiting-trust', ...result.request });
           return;
         case 'password':
@@ -374,33 +308,55 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
           return;
         case 'retry': {
           this.lastReason = { code: result.code, message: result.reason };
-          attempt++;
-          const delay = backoffMs(attempt, this.timing);
-          this.transition({ kind: 'reconnecting', reason: result.reason, attempt, retryInMs: delay });
-          await this.sleep(delay);
-          if (this.stale(gen)) return;
+          failures++;
+          if (!(await this.backOff(gen, result.reason, failures, backoffMs(failures, this.timing)))) return;
           reconnecting = true;
           continue;
         }
         case 'connected': {
-          attempt = 0;
-          this.xapi = result.xapi;
-          this.master = result.master;
+          this.conn = result.conn;
+          this.lastMaster = result.master;
           this.lastReason = undefined;
           this.transition({ kind: 'connected', master: result.master });
-          const lost = await this.watch(gen, result.xapi);
+          const end = await watchEvents({
+            poolId: this.poolId,
+            conn: result.conn,
+            inventory: this.inventory,
+            pins: this.opts.pins,
+            eventTimeoutS: this.timing.eventTimeoutS,
+            stale: () => this.stale(gen),
+            onMembers: (addresses) => this.opts.onMembers(addresses),
+            onEvents: (events) => this.tasks.onEvents(events),
+            onInventory: () => this.opts.onInventory(),
+            onLoaded: () => {
+              if (this.isLoaded) return;
+              this.isLoaded = true;
+              this.emit('loaded');
+            },
+          });
           if (this.stale(gen)) return;
-          this.dropXapi();
-          this.failTasks(new PortholeError('NOT_CONNECTED', 'The connection to the pool was lost.'));
-          log.warn('connection lost', { pool: this.poolId, reason: lost });
-          attempt = 1;
-          this.lastReason = { code: 'HOST_UNREACHABLE', message: lost };
-          this.transition({ kind: 'reconnecting', reason: lost, attempt, retryInMs: 0 });
+          this.dropConnection();
+          this.tasks.failAll(new PortholeError('NOT_CONNECTED', 'The connection to the pool was lost.'));
+          log.warn('connection lost', { pool: this.poolId, reason: end.reason });
+          this.lastReason = { code: end.code, message: end.reason };
+          // Reconnect at once after a working connection (failover); otherwise back off, so a pool
+          // that logs us in and then answers nonsense cannot make us spin.
+          if (end.steady && !end.malformed) failures = 0;
+          failures++;
+          const delay = failures === 1 && !end.malformed ? 0 : backoffMs(failures, this.timing);
+          if (!(await this.backOff(gen, end.reason, failures, delay))) return;
           reconnecting = true;
           continue;
         }
       }
     }
+  }
+
+  /** Shows `reconnecting` and waits `delay` ms (or until `retryNow`); false when the run went stale. */
+  private async backOff(gen: number, reason: string, attemptNo: number, delay: number): Promise<boolean> {
+    this.transition({ kind: 'reconnecting', reason, attempt: attemptNo, retryInMs: delay });
+    if (delay > 0) await this.sleep(delay);
+    return !this.stale(gen);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -413,250 +369,10 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
       this.wake = done;
     });
   }
-
-  private candidates(reconnecting: boolean): string[] {
-    const list = [this.opts.address.host];
-    if (reconnecting) {
-      if (this.lastMaster !== undefined) list.unshift(this.lastMaster);
-      list.push(...this.opts.members());
-    }
-    return [...new Set(list)];
-  }
-
-  /** Tries the candidates once each. */
-  private async attempt(gen: number, reconnecting: boolean): Promise<AttemptResult> {
-    const queue = this.candidates(reconnecting);
-    const tried = new Set<string>();
-    const redirected = new Set<string>();
-    let failure: { reason: string; code: ErrorCode } = { reason: 'No host of the pool answered.', code: 'HOST_UNREACHABLE' };
-    for (let host = queue.shift(); host !== undefined; host = queue.shift()) {
-      if (tried.has(host)) continue;
-      tried.add(host);
-      if (this.opts.pins.get(host) === undefined) {
-        // Unknown host: show its certificate before anything is sent. Remembered members are only
-        // tried when pinned; the configured address and a master named by HOST_IS_SLAVE are asked about.
-        if (host !== this.opts.address.host && !redirected.has(host)) continue;
-        this.transition({ kind: 'connecting', address: host });
-        try {
-          const cert = await probeCertificate({ host, port: this.opts.address.port, timeoutMs: this.timing.handshakeTimeoutMs });
-          const { fingerprint, subject, issuer, validFrom, validTo } = cert;
-          return { kind: 'trust', request: { address: host, certificate: { fingerprint, subject, issuer, validFrom, validTo }, reason: 'unknown' } };
-        } catch (error) {
-          failure = { reason: error instanceof Error ? error.message : 'unreachable', code: 'HOST_UNREACHABLE' };
-          if (this.stale(gen)) return { kind: 'retry', ...failure };
-          continue;
-        }
-      }
-      this.transition({ kind: 'connecting', address: host });
-      this.lastRefusal = undefined;
-      const xapi = this.makeXapi(host);
-      try {
-        await xapi.connect();
-        const master = xapi._url.hostname.replace(/^\[|\]$/g, '');
-        this.lastMaster = master;
-        return { kind: 'connected', xapi, master };
-      } catch (error) {
-        xapi.disconnect().catch(() => undefined);
-        const refusal = error instanceof CertificateError ? error : this.lastRefusal;
-        if (refusal !== undefined) {
-          return {
-            kind: 'trust',
-            request: {
-              address: refusal.host,
-              certificate: certInfo(refusal),
-              reason: refusal.expected === undefined ? 'unknown' : 'changed',
-              ...(refusal.expected === undefined ? {} : { previousFingerprint: refusal.expected }),
-            },
-          };
-        }
-        const code = xapiCode(error);
-        if (code === 'SESSION_AUTHENTICATION_FAILED') return { kind: 'password' };
-        if (code === 'HOST_IS_SLAVE') {
-          const params = (error as { params: string[] }).params;
-          const newMaster = params[0];
-          if (newMaster !== undefined && !tried.has(newMaster)) {
-            queue.unshift(newMaster);
-            redirected.add(newMaster);
-          }
-          failure = { reason: `${host} is not the pool master.`, code: 'HOST_UNREACHABLE' };
-        } else if (code === 'HOST_STILL_BOOTING') {
-          failure = { reason: `${host} is still starting its toolstack.`, code: 'HOST_STILL_BOOTING' };
-        } else if (isTransportFailure(error)) {
-          failure = { reason: `Cannot reach ${host} (${describeTransport(error)}).`, code: 'HOST_UNREACHABLE' };
-        } else {
-          const e = fromXapiError(error, 'Logging in');
-          failure = { reason: e.message, code: e.code };
-        }
-        log.info('candidate failed', { pool: this.poolId, host, reason: failure.reason });
-        if (this.stale(gen)) return { kind: 'retry', ...failure };
-      }
-    }
-    return { kind: 'retry', ...failure };
-  }
-
-  private makeXapi(host: string): Xapi {
-    const xapi = new Xapi({
-      url: `https://${hostPort(host, this.opts.address.port)}`,
-      auth: { user: this.opts.username, password: this.opts.password() ?? '' },
-      watchEvents: false,
-      callTimeout: { '*': this.timing.callTimeoutMs, 'event.from': (this.timing.eventTimeoutS + 30) * 1000 },
-      httpInactivityTimeout: (this.timing.eventTimeoutS + 30) * 1000,
-      roCallRetryOptions: { tries: 1 },
-    });
-    // The package's own dispatcher validates chains (useless for self-signed hosts); ours checks the pin.
-    const own = xapi._undiciDispatcher;
-    xapi._undiciDispatcher = this.agent;
-    xapi._setUrl(xapi._url);
-    own.close().catch(() => undefined);
-    return xapi;
-  }
-
-  /** The event loop; returns why it stopped (connection lost). */
-  private async watch(gen: number, xapi: Xapi): Promise<string> {
-    let token = '';
-    for (;;) {
-      let reply: unknown;
-      try {
-        reply = await xapi.call('event.from', WATCHED_CLASSES, token, this.timing.eventTimeoutS);
-      } catch (error) {
-        if (this.stale(gen)) return 'disconnected';
-        const code = xapiCode(error);
-        if (code === 'EVENTS_LOST') {
-          token = '';
-          continue;
-        }
-        return code === undefined ? `Lost the connection to ${this.master ?? 'the master'} (${describeTransport(error)}).` : `The pool answered ${code}.`;
-      }
-      if (this.stale(gen)) return 'disconnected';
-      const { events, next } = parseEventReply(reply);
-      if (token === '') {
-        this.inventory.load(tablesOf(events));
-        await this.pinMembers(gen, xapi);
-        if (this.stale(gen)) return 'disconnected';
-      } else {
-        this.inventory.applyEvents(events);
-        if (events.some((e) => e.class === 'host' && e.operation !== 'mod')) void this.pinMembers(gen, xapi);
-      }
-      this.onTaskEvents(events);
-      const first = token === '';
-      token = next;
-      if (this.inventory.hasChanges) this.opts.onInventory();
-      if (first && !this.isLoaded) {
-        this.isLoaded = true;
-        this.emit('loaded');
-      }
-    }
-  }
-
-  /** Pins every host's certificate as the (trusted) master reports it, and remembers member addresses. */
-  private async pinMembers(gen: number, xapi: Xapi): Promise<void> {
-    const hosts = this.inventory.hosts().filter((h) => h.address !== '');
-    this.opts.onMembers(hosts.map((h) => h.address));
-    await Promise.all(
-      hosts.map(async (h) => {
-        try {
-          const pem = await xapi.call('host.get_server_certificate', h.ref);
-          if (this.stale(gen) || typeof pem !== 'string') return;
-          const fp = fingerprintFromPem(pem);
-          // The master was verified by its own pin on this very connection; the pool's word does not override the user's.
-          if (h.address === this.master && this.opts.pins.get(h.address) !== undefined) return;
-          if (this.opts.pins.set(h.address, fp, 'pool')) log.info('pinned member', { pool: this.poolId, host: h.address });
-        } catch (error) {
-          log.warn('cannot read a host certificate', { pool: this.poolId, host: h.address, code: xapiCode(error) ?? describeTransport(error) });
-        }
-      }),
-    );
-  }
-
-  private waitTask(ref: string, what: string): Promise<string> {
-    const done = this.finished.get(ref);
-    if (done !== undefined) {
-      this.finished.delete(ref);
-      return settleTask(done, what);
-    }
-    return new Promise<string>((resolve, reject) => {
-      const poll = setInterval(() => {
-        const xapi = this.xapi;
-        if (xapi === undefined) return;
-        xapi.call('task.get_record', ref).then(
-          (rec) => {
-            if (typeof rec === 'object' && rec !== null && (rec as { status?: unknown }).status !== 'pending') this.finishTask(ref, rec as Record<string, unknown>);
-          },
-          () => undefined,
-        );
-      }, this.timing.taskPollMs);
-      this.waiters.set(ref, {
-        what,
-        resolve: (r) => {
-          clearInterval(poll);
-          resolve(r);
-        },
-        reject: (e) => {
-          clearInterval(poll);
-          reject(e);
-        },
-      });
-    });
-  }
-
-  private onTaskEvents(events: readonly XapiEvent[]): void {
-    for (const e of events) {
-      if (e.class !== 'task' || e.operation === 'del') continue;
-      const snap = e.snapshot as Record<string, unknown> | undefined;
-      if (snap === undefined || snap.status === 'pending' || snap.status === 'cancelling') continue;
-      this.finishTask(e.ref, snap);
-    }
-  }
-
-  private finishTask(ref: string, rec: Record<string, unknown>): void {
-    const waiter = this.waiters.get(ref);
-    if (waiter === undefined) {
-      this.finished.set(ref, rec);
-      const oldest = this.finished.keys().next();
-      if (this.finished.size > FINISHED_TASKS_KEPT && oldest.done !== true) this.finished.delete(oldest.value);
-      return;
-    }
-    this.waiters.delete(ref);
-    settleTask(rec, waiter.what).then(waiter.resolve, (e: unknown) => waiter.reject(e as PortholeError));
-  }
-
-  private failTasks(error: PortholeError): void {
-    for (const w of this.waiters.values()) w.reject(error);
-    this.waiters.clear();
-  }
 }
 
-function settleTask(rec: Record<string, unknown>, what: string): Promise<string> {
-  if (rec.status === 'success') return Promise.resolve(typeof rec.result === 'string' ? rec.result : '');
-  if (rec.status === 'cancelled') return Promise.reject(new PortholeError('XAPI_ERROR', `${what} was cancelled.`));
-  const info = Array.isArray(rec.error_info) ? rec.error_info.map(String) : [];
-  const [code = 'INTERNAL_ERROR', ...params] = info;
-  return Promise.reject(fromXapiError({ code, params }, what));
+function trustReason(request: TrustRequest): { code: ErrorCode; message: string } {
+  return request.reason === 'changed'
+    ? { code: 'CERT_CHANGED', message: `The certificate of ${request.address} changed: pinned ${request.previousFingerprint ?? '?'}, now ${request.certificate.fingerprint}.` }
+    : { code: 'CERT_UNTRUSTED', message: `The certificate of ${request.address} (${request.certificate.fingerprint}) is not trusted yet.` };
 }
-
-/** Reads `{events, token}` from an `event.from` reply, tolerating odd shapes. */
-export function parseEventReply(reply: unknown): { events: XapiEvent[]; next: string } {
-  const r = reply as { events?: unknown; token?: unknown } | null;
-  const events: XapiEvent[] = [];
-  if (Array.isArray(r?.events)) {
-    for (const e of r.events as unknown[]) {
-      const x = e as Partial<XapiEvent> | null;
-      if (typeof x?.class === 'string' && typeof x.ref === 'string' && typeof x.operation === 'string') {
-        events.push({ class: x.class.toLowerCase(), operation: x.operation, ref: x.ref, snapshot: x.snapshot });
-      }
-    }
-  }
-  return { events, next: typeof r?.token === 'string' ? r.token : '' };
-}
-
-/** Groups a full `event.from` reply into record tables for `PoolInventory.load`. */
-export function tablesOf(events: readonly XapiEvent[]): RecordTables {
-  const tables: Record<string, Record<string, unknown>> = {};
-  for (const e of events) {
-    if (e.operation === 'del' || e.snapshot === undefined) continue;
-    (tables[e.class] ??= {})[e.ref] = e.snapshot;
-  }
-  return tables;
-}
-
-export type { TrustRequest };
