@@ -181,7 +181,6 @@ describe('XAPI sessions are logged out before the agent goes', () => {
     manager.connect(id);
     await manager.waitReady(id);
     await manager.edit(id, { address: hostAddress(sim, 1) });
-    assert.equal(sim.stats().sessions, base, 'the old session is gone before the new one starts');
     await manager.waitReady(id);
     assert.equal(sim.stats().sessions, base + 1, 'only the new session is open');
     await manager.disconnect(id);
