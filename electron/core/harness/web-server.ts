@@ -22,7 +22,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { getLogger } from '../../../shared/log';
 import { broadcast, MAX_REQUEST_BYTES, serveApiSocket, type HarnessBackend } from './api-socket';
 import { baseHeaders, contentSecurityPolicy, createToken, hostMatches, originMatches, tokenMatches } from './guard';
-import { mimeType, resolveStatic } from './static-files';
+import { mimeType, resolveStatic } from '../static-files';
 
 const log = getLogger('harness');
 
