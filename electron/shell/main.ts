@@ -13,7 +13,7 @@ import { configureLog, getLogger, parseLogLevel } from '../../shared/log';
 import { startServices } from '../core/services';
 import { APP_ORIGIN, APP_SCHEME } from './policy/app-url';
 import { serveAppRequest } from './policy/app-protocol';
-import { buildCsp } from './policy/csp';
+import { buildCsp } from '../core/csp';
 import { createInvokeHandler, INVOKE_CHANNEL } from './policy/ipc';
 import { createRotatingLog } from './policy/log-file';
 import { buildMenuTemplate, isShellAction } from './policy/menu-template';
