@@ -99,7 +99,7 @@ async function start(): Promise<void> {
 
   const services = await startServices({ configDir: app.getPath('userData'), cipher: safeStorage, allowedOrigins: [APP_ORIGIN], version: app.getVersion(), harness: false });
   const { backend } = services;
-  const csp = buildCsp(services.bridgeOrigin);
+  const csp = buildCsp([services.bridgeOrigin]);
   protocol.handle(APP_SCHEME, (request) => serveAppRequest(rendererDir, request, csp));
   backend.on((channel, payload) => broadcast(channel, payload));
 

@@ -22,7 +22,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { getLogger } from '../../../shared/log';
 import { broadcast, MAX_REQUEST_BYTES, serveApiSocket, type HarnessBackend } from './api-socket';
-import { baseHeaders, contentSecurityPolicy, createToken, hostMatches, originMatches, tokenMatches } from './guard';
+import { buildCsp } from '../csp';
+import { baseHeaders, createToken, hostMatches, originMatches, tokenMatches } from './guard';
 import { resolveStatic } from '../static-files';
 
 const log = getLogger('harness');
@@ -92,7 +93,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       'Content-Length': String(body.length),
       'Cache-Control': target.page ? 'no-store' : 'no-cache',
     };
-    if (target.page) headers['Content-Security-Policy'] = contentSecurityPolicy(port, state.bridgePort);
+    if (target.page) headers['Content-Security-Policy'] = buildCsp([`ws://127.0.0.1:${port}`, ...(state.bridgePort === undefined ? [] : [`ws://127.0.0.1:${state.bridgePort}`])]);
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : body);
   }
