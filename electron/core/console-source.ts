@@ -7,12 +7,13 @@
  */
 import { PortholeError } from '../../shared/errors';
 import type { PoolSession } from './pools/session';
+import type { ConsoleProtocol } from '../../shared/contract';
 
 /** Where one console lives, as the pool reported it. */
 export interface ConsoleUpstream {
   /** `https://host[:port]/console?uuid=…` (domU) or `…?ref=OpaqueRef:…` (dom0). */
   location: string;
-  protocol: 'rfb' | 'vt100';
+  protocol: ConsoleProtocol;
   vmUuid: string;
   consoleUuid: string;
   vmName: string;
@@ -21,7 +22,7 @@ export interface ConsoleUpstream {
 /** What the bridge needs from a connected pool. */
 export interface ConsoleSource {
   /** Current console of the VM (first of that protocol), or a PortholeError VM_NOT_RUNNING / NO_CONSOLE / UNKNOWN_VM. */
-  resolve(vmUuid: string, protocol: 'rfb' | 'vt100'): Promise<ConsoleUpstream>;
+  resolve(vmUuid: string, protocol: ConsoleProtocol): Promise<ConsoleUpstream>;
   /** The pool's current XAPI session id (secret: never log it). */
   sessionId(): string;
   /** Re-login once (after a console 401) and return the new session id. */

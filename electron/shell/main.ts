@@ -20,9 +20,9 @@ import { buildMenuTemplate, isShellAction } from './policy/menu-template';
 import type { MenuEntry, MenuItemAction } from './policy/menu-template';
 import { decideNavigation, decidePermission, decideRedirect, decideWindowOpen } from './policy/navigation';
 import type { NavigationDecision } from './policy/navigation';
-import { parseCaptureArg, parsePopoutArg } from './policy/shell-requests';
 import { broadcast, createMainWindow, isOurWindow, mainWindow, openPopout, sendTo, setCapture, targetWindow } from './windows';
 import type { WindowEnv } from './windows';
+import { checkArg } from '../../shared/validate';
 
 /** Longest wait for the services to stop when quitting, in ms. */
 const QUIT_TIMEOUT_MS = 3000;
@@ -109,9 +109,9 @@ async function start(): Promise<void> {
       isOurWindow,
       backend: (channel, arg) => backend.handle(channel, arg),
       local: {
-        'console:capture': (arg, sender) => setCapture(sender.webContentsId, parseCaptureArg(arg).active),
+        'console:capture': (arg, sender) => setCapture(sender.webContentsId, checkArg('console:capture', arg).active),
         'console:popout': (arg) => {
-          const { poolId, vmUuid } = parsePopoutArg(arg);
+          const { poolId, vmUuid } = checkArg('console:popout', arg);
           openPopout(env, poolId, vmUuid);
         },
       },
