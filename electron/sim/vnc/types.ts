@@ -38,6 +38,10 @@ export interface VncBackend {
   screendump?(): Promise<Buffer>;
   /** xvnc and rfb33: a file the xterm writes typed input to (`cat > file`), so tests can check keys. */
   readonly typedFile?: string;
+  /** qemu only: QEMU's input trace (`input_event_key_qcode … key qcode X, down 1` lines), so tests can check keys. */
+  readonly inputTrace?: string;
+  /** xvnc and rfb33: the X display number (tests set its keyboard layout with setxkbmap). */
+  readonly display?: number;
 }
 
 /** A `vt100` text console: a byte stream for a terminal view. */
