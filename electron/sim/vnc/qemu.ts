@@ -11,7 +11,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { connectUnix, SocketDir, spawnChild, stopChild, waitForPath, type Child } from './child';
+import { connectUnix, SocketDir, spawnChild, stopChild, waitForPath, type Child } from '../../../test/backends/child';
 import type { VncBackend, VncBackendOptions } from './types';
 
 /** Time QEMU gets to create its sockets, ms. */
