@@ -16,7 +16,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SocketDir, spawnChild, waitForPath, type Child } from '../../../test/backends/child';
-import { startXServer, startXterm } from './x11';
+import { startXServer, startXterm } from '../../../test/backends/x11';
 import { XConsoleBackend } from './xvnc';
 import type { VncBackendOptions } from './types';
 

@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { connectUnix, SocketDir, stopChild, waitForPath, type Child } from '../../../test/backends/child';
-import { startXServer, startXterm, stopXServer, type XServer } from './x11';
+import { startXServer, startXterm, stopXServer, type XServer } from '../../../test/backends/x11';
 import type { VncBackend, VncBackendOptions } from './types';
 
 /** Default screen size, px. */

@@ -11,7 +11,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readDisplayFd, spawnChild, stopChild, waitForPath, type Child } from '../../../test/backends/child';
+import { readDisplayFd, spawnChild, stopChild, waitForPath, type Child } from './child';
 
 /** Time an X server gets to report its display, ms. */
 const X_START_TIMEOUT_MS = 15_000;
