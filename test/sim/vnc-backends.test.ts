@@ -10,7 +10,7 @@ import { needTools } from '../support/tools';
 import { RfbClient, decodePpm, differingPixels, pixelFormat32 } from '../support/rfb-client';
 import { startVncBackend, VNC_KIND_TOOLS } from '../../electron/sim/vnc/index';
 import { startQemuVnc } from '../../electron/sim/vnc/qemu';
-import { startXvnc, type XConsoleBackend } from '../../electron/sim/vnc/xvnc';
+import { startXvnc, type XConsoleBackend } from '../backends/xvnc';
 import { startRfb33 } from '../../electron/sim/vnc/rfb33';
 
 /** How long typed keys may take to reach the xterm's file, ms. */

@@ -5,7 +5,7 @@
 import { startQemuVnc } from './qemu';
 import { startRfb33 } from './rfb33';
 import { startSyntheticVnc } from './synthetic';
-import { startXvnc } from './xvnc';
+import { startXvnc } from '../../../test/backends/xvnc';
 import type { VncBackend, VncBackendOptions, VncKind } from './types';
 
 export { startTextConsole } from './text-console';
