@@ -11,7 +11,7 @@ import { RfbClient, decodePpm, differingPixels, pixelFormat32 } from '../support
 import { startVncBackend, VNC_KIND_TOOLS } from '../../electron/sim/vnc/index';
 import { startQemuVnc } from '../../electron/sim/vnc/qemu';
 import { startXvnc, type XConsoleBackend } from '../backends/xvnc';
-import { startRfb33 } from '../../electron/sim/vnc/rfb33';
+import { startRfb33 } from '../backends/rfb33';
 
 /** How long typed keys may take to reach the xterm's file, ms. */
 const TYPED_TIMEOUT_MS = 10_000;

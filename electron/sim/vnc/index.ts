@@ -3,7 +3,7 @@
  * a given kind, one to start its `vt100` text console. See types.ts for what each kind is.
  */
 import { startQemuVnc } from './qemu';
-import { startRfb33 } from './rfb33';
+import { startRfb33 } from '../../../test/backends/rfb33';
 import { startSyntheticVnc } from './synthetic';
 import { startXvnc } from '../../../test/backends/xvnc';
 import type { VncBackend, VncBackendOptions, VncKind } from './types';

@@ -15,10 +15,10 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { SocketDir, spawnChild, waitForPath, type Child } from '../../../test/backends/child';
-import { startXServer, startXterm } from '../../../test/backends/x11';
-import { XConsoleBackend } from '../../../test/backends/xvnc';
-import type { VncBackendOptions } from './types';
+import { SocketDir, spawnChild, waitForPath, type Child } from './child';
+import { startXServer, startXterm } from './x11';
+import { XConsoleBackend } from './xvnc';
+import type { VncBackendOptions } from '../../electron/sim/vnc/types';
 
 /** Default screen size, px (vncterm's text console is 80x25 cells of 9x16; near enough). */
 const DEFAULT_WIDTH_PX = 720;
