@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { needTools } from '../support/tools';
 import { RfbClient, decodePpm, differingPixels, pixelFormat32 } from '../support/rfb-client';
 import { startVncBackend, VNC_KIND_TOOLS } from '../../electron/sim/vnc/index';
-import { startQemuVnc } from '../../electron/sim/vnc/qemu';
+import { startQemuVnc } from '../backends/qemu';
 import { startXvnc, type XConsoleBackend } from '../backends/xvnc';
 import { startRfb33 } from '../backends/rfb33';
 

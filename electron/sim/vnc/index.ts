@@ -2,7 +2,7 @@
  * Entry point of the simulator's console servers: one call to start a VM's `rfb` console server of
  * a given kind, one to start its `vt100` text console. See types.ts for what each kind is.
  */
-import { startQemuVnc } from './qemu';
+import { startQemuVnc } from '../../../test/backends/qemu';
 import { startRfb33 } from '../../../test/backends/rfb33';
 import { startSyntheticVnc } from './synthetic';
 import { startXvnc } from '../../../test/backends/xvnc';
