@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { needTools } from '../support/tools';
 import { RfbClient, decodePpm, differingPixels, pixelFormat32 } from '../support/rfb-client';
 import { startVncBackend, VNC_KIND_TOOLS } from '../../electron/sim/vnc/index';
-import { startQemuVnc } from '../backends/qemu';
-import { startXvnc, type XConsoleBackend } from '../backends/xvnc';
-import { startRfb33 } from '../backends/rfb33';
+import { startQemuVnc } from './qemu';
+import { startXvnc, type XConsoleBackend } from './xvnc';
+import { startRfb33 } from './rfb33';
 
 /** How long typed keys may take to reach the xterm's file, ms. */
 const TYPED_TIMEOUT_MS = 10_000;
