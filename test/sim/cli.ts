@@ -8,9 +8,9 @@
  */
 import { parseArgs } from 'node:util';
 import { configureLog, getLogger, parseLogLevel } from '../../shared/log';
-import { startSimulator } from './index';
-import type { SimulatorOptions } from './types';
-import { VNC_KINDS, type VncKind } from './vnc/types';
+import { startSimulator } from '../../electron/sim/index';
+import type { SimulatorOptions } from '../../electron/sim/types';
+import { VNC_KINDS, type VncKind } from '../../electron/sim/vnc/types';
 
 const log = getLogger('sim-cli');
 
