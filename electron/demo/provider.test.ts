@@ -3,7 +3,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import tls from 'node:tls';
-import { createDemoProvider } from './demo';
+import { createDemoProvider } from './provider';
 
 /** The SHA-256 fingerprint (XAPI format) the server at host:port presents. */
 function servedFingerprint(address: string): Promise<string> {

@@ -8,8 +8,8 @@
  * `running` returns the same pool (one simulator per process); `stop()` stops it and is final. The
  * simulator module is imported lazily, so an app that never uses the demo never loads it.
  */
-import type { Simulator } from '../../sim/types';
-import { getLogger } from '../../../shared/log';
+import type { Simulator } from '../sim/types';
+import { getLogger } from '../../shared/log';
 
 const log = getLogger('demo');
 
@@ -63,7 +63,7 @@ export function createDemoProvider(options: DemoOptions = {}): DemoProvider {
     start() {
       if (state.kind === 'stopped') return Promise.reject(new Error('the demo pool was stopped'));
       if (state.kind !== 'idle') return state.pool;
-      const sim = import('../../sim/index').then(({ startSimulator }) =>
+      const sim = import('../sim/index').then(({ startSimulator }) =>
         startSimulator({ hosts: options.hosts ?? DEMO_HOSTS, vms: options.vms ?? DEMO_VMS, vnc: 'synthetic', powerOpMs: DEMO_POWER_OP_MS }),
       );
       const pool = sim.then((s) => {
