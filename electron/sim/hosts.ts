@@ -1,6 +1,6 @@
 /**
  * One HTTPS listener per simulated host, on the host's own loopback address and the pool's shared
- * port, with its own self-signed certificate (made at start with `selfsigned`; the subjectAltName holds
+ * port (or on 127.0.0.1 with a port of its own), with a self-signed certificate (made at start with `selfsigned`; the subjectAltName holds
  * the host's IP; the fingerprint is SHA-256 of the DER, upper-case hex with colons, as xapi's
  * `Certificate.fingerprint_sha256`).
  *
@@ -83,7 +83,7 @@ export class HostServer {
     return this.sockets.size;
   }
 
-  /** Starts listening on `port` (0 = any); resolves to the port. */
+  /** Starts listening on `port` (0 = any); resolves to the port, also kept as the host's `port`. */
   listen(port: number): Promise<number> {
     const server = createServer({ key: this.host.tls.key, cert: this.host.tls.cert, minVersion: 'TLSv1.2' });
     server.keepAliveTimeout = 30_000;
@@ -106,7 +106,8 @@ export class HostServer {
       server.listen(port, this.host.address, () => {
         server.off('error', reject);
         const addr = server.address();
-        resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
+        this.host.port = typeof addr === 'object' && addr !== null ? addr.port : port;
+        resolve(this.host.port);
       });
     });
   }
