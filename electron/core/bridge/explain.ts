@@ -16,6 +16,7 @@
 import { PortholeError, type ErrorCode } from '../../../shared/errors';
 import { closeKindFor, type ConsoleCloseKind } from '../../../shared/console-close';
 import type { ConsoleSource, ConsoleUpstream } from '../console-source';
+import { ConsoleSilentError } from './tunnel';
 
 /** Most time spent looking a console up again to explain its end, ms. */
 export const EXPLAIN_TIMEOUT_MS = 3_000;
@@ -29,6 +30,7 @@ export interface Explained {
 
 /** The close for an error that stopped a console from opening (or ended it). */
 export function explainError(error: unknown): Explained {
+  if (error instanceof ConsoleSilentError) return { kind: 'silent', code: error.code, message: error.message };
   if (error instanceof PortholeError) return { kind: closeKindFor(error.code), code: error.code, message: error.message };
   return { kind: 'error', code: 'INTERNAL', message: 'The console bridge failed.' };
 }

@@ -70,6 +70,8 @@ export interface BridgeStats {
   pagePauses: number;
   /** Most bytes ever queued for one page by the bridge. */
   maxPageQueueBytes: number;
+  /** WebSocket messages received from pages so far. */
+  pageMessages: number;
 }
 
 /** The running bridge. */
@@ -113,7 +115,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const pingIntervalMs = opts.pingIntervalMs ?? PING_INTERVAL_MS;
   let heartbeat: NodeJS.Timeout | undefined;
   let closing = false;
-  const counters: RelayCounters = { upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: 0 };
+  const counters: RelayCounters = { upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: 0, pageMessages: 0 };
   const relayOpts = { ...opts, counters };
 
   const allowed = (): string[] => (typeof opts.allowedOrigins === 'function' ? opts.allowedOrigins() : opts.allowedOrigins);
