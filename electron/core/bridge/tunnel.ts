@@ -17,6 +17,7 @@ import { consoleUsersFromBody, headerValue, parseConnectResponse, type ConnectAn
 import { getLogger } from '../../../shared/log';
 import type { ConsoleSource, ConsoleUpstream } from '../console-source';
 import { ReadRing, type ChunkSink } from './read-ring';
+import { lookUpNow } from './explain';
 
 const log = getLogger('bridge');
 
@@ -241,7 +242,7 @@ export async function openTunnel(source: ConsoleSource, first: ConsoleUpstream, 
       }
       case 500: {
         // xapi answers 500 when the VM is not running or not resident here: look it up again.
-        const again = await source.resolve(upstream.vmUuid, upstream.protocol);
+        const again = await lookUpNow(source, upstream);
         if (relocated || again.location === upstream.location) {
           throw new PortholeError('CONSOLE_ERROR', `The host refused the console of ${upstream.vmName} (500 ${attempt.reason}).`);
         }
