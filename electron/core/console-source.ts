@@ -11,7 +11,7 @@
  * asks `fresh`, so "the console moved" is not mistaken for "the console server closed it".
  */
 import { PortholeError } from '../../shared/errors';
-import type { PoolSession } from './pool-session';
+import type { PoolSession } from './pools/session';
 import { powerStateOf } from '../../shared/inventory-build';
 
 /** Where one console lives, as the pool reported it. */
