@@ -60,6 +60,8 @@ export class PoolState {
   replyDelayMs = 0;
   loginAttempts = 0;
   readonly connectsByStatus: Record<string, number> = {};
+  /** CONNECT answers that reached a VM (200 and 503), by VM uuid then status. */
+  readonly connectsByVm: Record<string, Record<string, number>> = {};
   readonly tunnels = new Set<Tunnel>();
   rpcConnections = 0;
   /** Set by stop(): blocked calls return at once. */
