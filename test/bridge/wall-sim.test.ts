@@ -8,14 +8,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
 import { createBridge, type Bridge } from '../../electron/core/bridge';
-import { openTunnel } from '../../electron/core/bridge/tunnel';
 import type { PoolManager } from '../../electron/core/pool-manager';
 import { startSimulator } from '../../electron/sim';
 import type { Simulator } from '../../electron/sim/types';
 import { VNC_KIND_TOOLS } from '../../electron/sim/vnc';
 import type { VmNode } from '../../shared/inventory';
 import { decodeFrame, encodeWatch, parseStatus, wallKey, type WallFrame, type WallStatus } from '../../shared/wall-protocol';
-import { addTrusted, makeManager, sleep } from '../core/helpers';
+import { addTrusted, holdConsoleAs, makeManager, sleep } from '../core/helpers';
 import { needTools } from '../support/tools';
 import { openPage, PAGE_ORIGIN } from './support/ws';
 
@@ -129,16 +128,7 @@ describe('console wall → simulator (synthetic consoles)', () => {
     const [held, free] = runningGuests(manager, poolId);
     assert.ok(held !== undefined && free !== undefined);
     // Another user holds `held`'s console from another client.
-    sim.addUser('alice', 'alice-password', 'pool-admin');
-    const other = await makeManager();
-    const otherId = await other.manager.add(
-      { name: 'alice', address: `${sim.hosts[0]!.address}:${sim.port}`, username: 'alice', password: 'alice-password', remember: false },
-      { pins: sim.hosts.map((h) => ({ address: h.address, fingerprint: h.fingerprint, source: 'user' as const })) },
-    );
-    other.manager.connect(otherId);
-    await other.manager.waitReady(otherId, { timeoutMs: 20_000 });
-    const source = other.manager.consoleSource(otherId);
-    const tunnel = await openTunnel(source, await source.resolve(held.uuid, 'rfb'));
+    const holder = await holdConsoleAs(sim, 'alice', held.uuid);
     sim.faults.limitConsoleSessions(true);
     try {
       const before = sim.stats().connectsByVm[held.uuid] ?? {};
@@ -159,8 +149,7 @@ describe('console wall → simulator (synthetic consoles)', () => {
       await closeWall(page);
     } finally {
       sim.faults.limitConsoleSessions(false);
-      tunnel.socket.destroy();
-      await other.cleanup();
+      await holder.release();
     }
   });
 
