@@ -190,6 +190,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         loginAttempts: state.loginAttempts,
         connectsByStatus: { ...state.connectsByStatus },
         connectsByVm: Object.fromEntries(Object.entries(state.connectsByVm).map(([vm, byStatus]) => [vm, { ...byStatus }])),
+        blockedEventCalls: state.db.waiting(),
       };
     },
     stop() {

@@ -91,6 +91,8 @@ export interface Simulator {
     connectsByStatus: Record<string, number>;
     /** CONNECTs that reached a VM's console check (answered 200 or 503), by VM uuid then status. */
     connectsByVm: Record<string, Record<string, number>>;
+    /** event.from calls blocked waiting now. */
+    blockedEventCalls: number;
   };
   stop(): Promise<void>;
 }

@@ -87,6 +87,8 @@ test('close reasons: the bridge JSON decides message and retry; plain WebSocket 
   const idle = describeClose(4011, JSON.stringify({ code: 'CONSOLE_ERROR', message: 'Closed by the server' }));
   assert.equal(idle.retry, 'never');
   assert.match(idle.message, /without input/);
+  const silent = describeClose(4014, JSON.stringify({ code: 'CONSOLE_ERROR', message: 'The console host accepted the connection but sent no screen data within 10 s.' }));
+  assert.deepEqual(silent, { message: 'The console host accepted the connection but sent no screen data within 10 s.', code: 'CONSOLE_ERROR', retry: 'policy' });
   assert.equal(describeClose(1006, '').message, 'The connection to the console was lost.');
   assert.equal(describeClose(1011, '').message, 'The console connection closed (code 1011).');
 });
