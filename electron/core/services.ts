@@ -15,7 +15,7 @@ import type { Events } from '../../shared/contract';
 import { getLogger } from '../../shared/log';
 import { createBackend, type Backend } from './backend';
 import { createBridge } from './bridge';
-import { createDemoProvider, type DemoOptions } from './harness/demo';
+import { createDemoProvider, type DemoOptions } from '../demo/provider';
 import { SecretStore, type SecretCipher } from './secret-store';
 
 const log = getLogger('services');
