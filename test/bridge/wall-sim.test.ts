@@ -11,10 +11,10 @@ import { createBridge, type Bridge } from '../../electron/core/bridge';
 import type { PoolManager } from '../../electron/core/pool-manager';
 import { startSimulator } from '../../electron/sim';
 import type { Simulator } from '../../electron/sim/types';
-import { VNC_KIND_TOOLS } from '../../electron/sim/vnc';
 import type { VmNode } from '../../shared/inventory';
 import { decodeFrame, encodeWatch, parseStatus, wallKey, type WallFrame, type WallStatus } from '../../shared/wall-protocol';
 import { addTrusted, holdConsoleAs, makeManager, sleep } from '../core/helpers';
+import { LAUNCHERS, VNC_KIND_TOOLS } from '../backends/index';
 import { needTools } from '../support/tools';
 import { openPage, PAGE_ORIGIN } from './support/ws';
 
@@ -190,7 +190,7 @@ for (const kind of ['rfb33', 'qemu'] as const) {
     let sim: Simulator;
     let r: Rig;
     before(async () => {
-      sim = await startSimulator({ db: join(DUMPS, 'single-host-old-schema.xml'), vnc: (name) => (name === 'alpine-pv' ? kind : 'synthetic') });
+      sim = await startSimulator({ db: join(DUMPS, 'single-host-old-schema.xml'), vnc: (name) => (name === 'alpine-pv' ? kind : 'synthetic'), launchers: LAUNCHERS });
       r = await rig(sim);
       await waitFor(`${kind} server up`, () => sim.vnc('alpine-pv') !== undefined);
     });

@@ -16,6 +16,7 @@ import { startHarness, type Harness } from '../../electron/core/harness/server';
 import { startSimulator } from '../../electron/sim/index';
 import type { Simulator } from '../../electron/sim/types';
 import { holdConsoleAs, sleep } from '../core/helpers';
+import { LAUNCHERS } from '../backends/index';
 import { needTools } from '../support/tools';
 import { AppPage } from './pages/app';
 import { colourCount, ensureFreshRenderer, launchBrowser, meanDifference, parsePpm, shrinkImage, waitUntil, type BrowserSession } from './support';
@@ -45,6 +46,7 @@ describe('the console wall against a simulated pool', { skip }, () => {
       hosts: 2,
       vms: 10,
       powerOpMs: 300,
+      launchers: LAUNCHERS,
       vnc: (name, isControlDomain) => {
         if (isControlDomain) return 'synthetic';
         if (qemuVm === '') qemuVm = name;
