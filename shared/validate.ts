@@ -8,7 +8,7 @@
  * answer INVALID_ARGUMENT when a guard fails (`checkArg`). Pure code. Strings are bounded so a hostile
  * page cannot make the backend store megabytes.
  */
-import type { ConsoleProtocol, RequestArg, RequestChannel, TabState } from './contract';
+import { WALL_LIMITS, type ConsoleProtocol, type RequestArg, type RequestChannel, type TabState, type WallSettings } from './contract';
 import { PortholeError } from './errors';
 import { VM_ACTIONS, type VmAction } from './inventory';
 
@@ -81,6 +81,15 @@ function isNonNegInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 100_000;
 }
 
+function isIntIn(v: unknown, range: { min: number; max: number }): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= range.min && v <= range.max;
+}
+
+/** The overview:open argument (and the wall settings kept in the UI state). */
+function isWallSettings(v: unknown): v is WallSettings {
+  return isObj(v) && isIntIn(v.perHost, WALL_LIMITS.perHost) && isIntIn(v.refreshSeconds, WALL_LIMITS.refreshSeconds);
+}
+
 /** Arguments of channels that take none. */
 function isVoidArg(v: unknown): v is undefined {
   return v === undefined || v === null;
@@ -119,8 +128,15 @@ export const REQUEST_GUARDS: RequestGuards = {
   'vm:action': (v): v is RequestArg<'vm:action'> => isObj(v) && isId(v.poolId) && isUuid(v.vmUuid) && isVmAction(v.action),
   'console:open': (v): v is RequestArg<'console:open'> => isObj(v) && isId(v.poolId) && isUuid(v.vmUuid) && isConsoleProtocol(v.protocol),
   'ui:get': isVoidArg,
+  'overview:open': isWallSettings,
   'ui:set': (v): v is RequestArg<'ui:set'> =>
-    isObj(v) && Array.isArray(v.tabs) && v.tabs.length <= MAX_TABS && v.tabs.every(isTab) && optional(v.activeTab, isNonNegInt) && optional(v.treeWidth, isNonNegInt),
+    isObj(v) &&
+    Array.isArray(v.tabs) &&
+    v.tabs.length <= MAX_TABS &&
+    v.tabs.every(isTab) &&
+    optional(v.activeTab, isNonNegInt) &&
+    optional(v.treeWidth, isNonNegInt) &&
+    optional(v.wall, isWallSettings),
   'demo:start': isVoidArg,
   'console:capture': (v): v is RequestArg<'console:capture'> => isObj(v) && only(v, ['active']) && isBool(v.active),
   'console:popout': (v): v is RequestArg<'console:popout'> => isObj(v) && only(v, ['poolId', 'vmUuid']) && isId(v.poolId) && isUuid(v.vmUuid),

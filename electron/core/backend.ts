@@ -13,6 +13,7 @@ import { isRequestChannel, type ConsoleTicket, type EventChannel, type Events, t
 import { PortholeError } from '../../shared/errors';
 import { getLogger } from '../../shared/log';
 import { checkArg } from '../../shared/validate';
+import type { OpenWallRequest } from './bridge';
 import { ConfigStore, defaultConfigDir } from './config-store';
 import type { ConsoleSource } from './console-source';
 import { PoolManager } from './pool-manager';
@@ -38,6 +39,8 @@ export interface BackendDeps {
   secrets: SecretStore | SecretCipher;
   /** Opens a console through the bridge (one-time ws URL). */
   openConsole?: (source: ConsoleSource, req: RequestArg<'console:open'>) => Promise<ConsoleTicket>;
+  /** Issues a console wall URL on the bridge. */
+  openWall?: (req: OpenWallRequest) => { url: string };
   /** Starts the demo pool. */
   demo?: () => Promise<DemoPool>;
   /** Reported by app:info. */
@@ -161,11 +164,21 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
       if (deps.openConsole === undefined) throw new PortholeError('CONSOLE_ERROR', 'No console bridge in this process.');
       return deps.openConsole(manager.consoleSource(arg.poolId), { poolId: arg.poolId, vmUuid: arg.vmUuid, protocol: arg.protocol });
     },
+    'overview:open': (arg) => {
+      if (deps.openWall === undefined) throw new PortholeError('CONSOLE_ERROR', 'No console bridge in this process.');
+      const url = deps.openWall({ source: (poolId) => manager.consoleSource(poolId), perHost: arg.perHost, intervalMs: arg.refreshSeconds * 1000 });
+      return Promise.resolve(url);
+    },
     'ui:get': () => {
       return Promise.resolve(manager.ui());
     },
     'ui:set': async (arg) => {
-      await manager.setUi({ tabs: arg.tabs, ...(arg.activeTab === undefined ? {} : { activeTab: arg.activeTab }), ...(arg.treeWidth === undefined ? {} : { treeWidth: arg.treeWidth }) });
+      await manager.setUi({
+        tabs: arg.tabs,
+        ...(arg.activeTab === undefined ? {} : { activeTab: arg.activeTab }),
+        ...(arg.treeWidth === undefined ? {} : { treeWidth: arg.treeWidth }),
+        ...(arg.wall === undefined ? {} : { wall: { perHost: arg.wall.perHost, refreshSeconds: arg.wall.refreshSeconds } }),
+      });
       return undefined;
     },
     'demo:start': async () => {
