@@ -2,7 +2,7 @@
  * The simulator in its own process for benches (`npm run sim` as a child), so the figures of the
  * process under test (heap, CPU, event-loop stalls) do not include the simulator's own work.
  *
- * How it works: `tsx electron/sim/cli.ts …` is spawned; its one JSON line (master URL, credentials,
+ * How it works: `tsx test/sim/cli.ts …` is spawned; its one JSON line (master URL, credentials,
  * host fingerprints) is read from stdout. `rpc` makes JSON-RPC calls over TLS pinned to those
  * fingerprints (tls-pin's agent: verification stays on). `stop` sends SIGTERM and waits for the exit.
  */
@@ -35,7 +35,7 @@ export interface SimProcess {
 
 /** Starts `npm run sim -- ARGS` and resolves once it printed its JSON line. */
 export async function startSimProcess(args: string[]): Promise<SimProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'electron/sim/cli.ts'), ...args], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/sim/cli.ts'), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, PORTHOLE_LOG: process.env.PORTHOLE_LOG ?? 'warn' },

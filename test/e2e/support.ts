@@ -27,13 +27,13 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-/** Launches headless Chromium with a fresh user-data-dir (removed on close). */
-export async function launchBrowser(): Promise<BrowserSession> {
+/** Launches headless Chromium with a fresh user-data-dir (removed on close); `extraArgs` go after ours. */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<BrowserSession> {
   const profile = mkdtempSync(join(tmpdir(), 'porthole-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport: VIEWPORT,
   });
   const page = context.pages()[0] ?? (await context.newPage());

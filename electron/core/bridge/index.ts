@@ -34,6 +34,8 @@ const log = getLogger('bridge');
 
 /** Largest WebSocket message accepted from the page (RFB input is tiny; clipboard text is not huge), bytes. */
 export const MAX_PAGE_MESSAGE_BYTES = 1024 * 1024;
+/** Time pages get to answer the close frames at shutdown before their sockets are cut, ms. */
+export const CLOSE_GRACE_MS = 200;
 /** Default ping interval for open consoles, ms. */
 export const PING_INTERVAL_MS = 20_000;
 
@@ -68,6 +70,8 @@ export interface BridgeStats {
   pagePauses: number;
   /** Most bytes ever queued for one page by the bridge. */
   maxPageQueueBytes: number;
+  /** WebSocket messages received from pages so far. */
+  pageMessages: number;
 }
 
 /** The running bridge. */
@@ -111,7 +115,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const pingIntervalMs = opts.pingIntervalMs ?? PING_INTERVAL_MS;
   let heartbeat: NodeJS.Timeout | undefined;
   let closing = false;
-  const counters: RelayCounters = { upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: 0 };
+  const counters: RelayCounters = { upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: 0, pageMessages: 0 };
   const relayOpts = { ...opts, counters };
 
   const allowed = (): string[] => (typeof opts.allowedOrigins === 'function' ? opts.allowedOrigins() : opts.allowedOrigins);
@@ -216,11 +220,9 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       tokens.revoke();
       for (const relay of relays.keys()) relay.shutdown(shutdownWhy);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Give pages a moment to answer the close frames, then cut whatever is left.
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, relays.size === 0 ? 0 : 200);
-        t.unref();
-      });
+      // Give pages a moment to answer the close frames, then cut whatever is left. The wait is not
+      // unref'd: with nothing else alive an unref'd timer never fires and close() would never resolve.
+      if (relays.size > 0) await new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
       for (const socket of sockets) socket.destroy();
       timers.clearAll();
       heartbeat = undefined;

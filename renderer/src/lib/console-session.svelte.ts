@@ -13,7 +13,9 @@
  *   the backend, and a fresh connection starts the moment the tab is shown again.
  *
  * Every attempt gets a generation number; callbacks from an older generation are ignored, so an
- * abandoned socket can never move the tab.
+ * abandoned socket can never move the tab. A socket that fails before it opens, with no reason from
+ * the bridge, is checked against the Local Network Access permission, so a page the browser does not
+ * count as local says so instead of showing a generic disconnect.
  *
  * `tabConsole()` binds a session to its tab in the app state, the part both views share: it reports
  * every state to the tab strip, feeds the session the VM's console target from the inventory, and
@@ -27,7 +29,7 @@ import { getLogger } from '../../../shared/log';
 import { api, errorCode, errorMessage } from './api';
 import { app, vmKey } from './app-state.svelte';
 import type { ConsoleEvent, ConsoleState, ConsoleTarget, RetryHint } from './console-machine';
-import { INITIAL_CONSOLE_STATE, consoleTarget, consoleTransition, planForTarget, targetKey } from './console-machine';
+import { INITIAL_CONSOLE_STATE, LOCAL_NETWORK_BLOCKED_MESSAGE, LOCAL_NETWORK_PERMISSIONS, consoleTarget, consoleTransition, localNetworkBlocked, planForTarget, targetKey } from './console-machine';
 import type { Tab } from './tabs-model';
 import { tabs } from './tabs.svelte';
 
@@ -35,6 +37,13 @@ const log = getLogger('console');
 
 /** Default time a console tab may stay hidden before it disconnects, ms (`?hidden-disconnect-ms=` overrides). */
 export const HIDDEN_DISCONNECT_MS = 15_000;
+
+/** The Local Network Access permission states, as far as this browser knows the names. */
+async function localNetworkStates(): Promise<(string | undefined)[]> {
+  // A browser that does not know a name (or the Permissions API) gives no answer for it.
+  const one = async (name: string): Promise<string | undefined> => (await navigator.permissions.query({ name } as unknown as PermissionDescriptor)).state;
+  return Promise.all(LOCAL_NETWORK_PERMISSIONS.map((name) => one(name).catch(() => undefined)));
+}
 
 /** Callbacks a transport calls as its connection progresses. */
 export interface TransportHooks {
@@ -153,7 +162,15 @@ export class ConsoleSession {
           if (!live()) return;
           // The transport is finished; forget it without closing it again.
           this.transport = undefined;
-          this.send(retry === undefined ? { type: 'failed', message, code } : { type: 'failed', message, code, retry });
+          const report = (): void => this.send(retry === undefined ? { type: 'failed', message, code } : { type: 'failed', message, code, retry });
+          const neverOpened = this.state.kind === 'connecting' && this.state.step === 'socket';
+          if (!neverOpened || code !== undefined) return report();
+          void localNetworkStates().then((states) => {
+            if (!live()) return;
+            // Retrying cannot help until the page is allowed local network access.
+            if (localNetworkBlocked(states)) this.send({ type: 'failed', message: LOCAL_NETWORK_BLOCKED_MESSAGE, code: undefined, retry: 'never' });
+            else report();
+          });
         },
       });
     } catch (error) {

@@ -12,7 +12,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { connectUnix, SocketDir, spawnChild, stopChild, waitForPath, type Child } from './child';
-import type { VncBackend, VncBackendOptions } from './types';
+import type { VncBackend, VncBackendOptions } from '../../electron/sim/vnc/types';
 
 /** Time QEMU gets to create its sockets, ms. */
 const START_TIMEOUT_MS = 15_000;
