@@ -13,6 +13,7 @@ import { isRequestChannel, type ConsoleTicket, type EventChannel, type Events, t
 import { PortholeError } from '../../shared/errors';
 import { getLogger } from '../../shared/log';
 import { checkArg } from '../../shared/validate';
+import type { EventListener } from '../../shared/wire';
 import type { OpenWallRequest } from './bridge';
 import { ConfigStore, defaultConfigDir } from './config-store';
 import type { ConsoleSource } from './console-source';
@@ -51,15 +52,13 @@ export interface BackendDeps {
   timing?: Partial<SessionTiming>;
 }
 
-/** A push event listener. */
-export type BackendListener = <E extends EventChannel>(channel: E, payload: Events[E]) => void;
 
 /** The backend. */
 export interface Backend {
   /** Answers one request; throws PortholeError on failure. */
   handle<C extends RequestChannel>(channel: C, arg: unknown): Promise<RequestResult<C>>;
   /** Subscribes to push events; returns the unsubscribe function. */
-  on(listener: (channel: EventChannel, payload: unknown) => void): () => void;
+  on(listener: EventListener): () => void;
   /** Warnings from loading the config (e.g. a corrupt file kept aside). */
   readonly warnings: readonly string[];
   /** The pool manager (for in-process users such as tests). */
@@ -73,7 +72,7 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
   const store = new ConfigStore(deps.configDir ?? defaultConfigDir());
   const manager = await PoolManager.open({ store, secrets, ...(deps.timing === undefined ? {} : { timing: deps.timing }) });
   for (const w of manager.warnings) log.warn('config warning', { warning: w });
-  const listeners = new Set<(channel: EventChannel, payload: unknown) => void>();
+  const listeners = new Set<EventListener>();
   const emit = <E extends EventChannel>(channel: E, payload: Events[E]): void => {
     for (const l of listeners) {
       try {

@@ -44,7 +44,7 @@ export function sendTo<E extends EventChannel>(contents: WebContents, channel: E
 }
 
 /** Sends a backend push event to every Porthole window. */
-export function broadcast(channel: EventChannel, payload: unknown): void {
+export function broadcast<E extends EventChannel>(channel: E, payload: Events[E]): void {
   for (const t of tracked.values()) post(t.win.webContents, channel, payload);
 }
 

@@ -7,10 +7,11 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import type { EventChannel, RequestChannel } from '../../../shared/contract';
+import type { RequestChannel } from '../../../shared/contract';
 import { PortholeError } from '../../../shared/errors';
 import { startWebServer, type WebServer } from './web-server';
 import type { HarnessBackend } from './api-socket';
+import type { EventListener } from '../../../shared/wire';
 
 interface Reply {
   status: number;
@@ -67,7 +68,7 @@ function inbox(ws: WebSocket): (match: (m: Record<string, unknown>) => boolean) 
 describe('harness web server', () => {
   let dir: string;
   let server: WebServer;
-  let emit: ((channel: EventChannel, payload: unknown) => void) | undefined;
+  let emit: EventListener | undefined;
   const calls: { channel: RequestChannel; arg: unknown }[] = [];
   const backend: HarnessBackend = {
     handle(channel, arg) {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { REQUEST_CHANNELS } from '../../../shared/contract';
 import type { RequestChannel } from '../../../shared/contract';
 import { PortholeError } from '../../../shared/errors';
-import { createInvokeHandler, parseInvokeRequest, refuseSender, toWireError } from './ipc';
+import { createInvokeHandler, parseInvokeRequest, refuseSender } from './ipc';
+import { toWireError } from '../../../shared/wire';
 import type { FrameLike, InvokeEventLike, InvokeHandlerDeps } from './ipc';
 
 const OUR_ID = 7;

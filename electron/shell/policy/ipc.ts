@@ -9,13 +9,13 @@
  * 2. answers INVALID_ARGUMENT unless the payload is exactly `{ channel, arg }` with a contract channel;
  * 3. routes shell-local channels (console:capture, console:popout) to the shell, everything else to
  *    the backend, which narrows `arg` itself;
- * 4. wraps the outcome in a `Result` envelope: `PortholeError`s keep their code and message, anything
- *    else becomes INTERNAL with the generic message (no stack, no internals reach the page).
+ * 4. wraps the outcome in a `Result` envelope (`shared/wire.ts`): `PortholeError`s keep their code and
+ *    message, anything else becomes INTERNAL with the generic message (no stack, no internals reach the page).
  * Arguments are never logged (they may carry passwords).
  */
 import { isRequestChannel } from '../../../shared/contract';
-import type { RequestChannel, Result, WireError } from '../../../shared/contract';
-import { ERROR_CODES, PortholeError } from '../../../shared/errors';
+import type { RequestChannel, Result } from '../../../shared/contract';
+import { toWireError } from '../../../shared/wire';
 import { APP_ORIGIN, isAppUrl } from './app-url';
 
 /** The single invoke channel between preload and main. */
@@ -79,12 +79,6 @@ export function parseInvokeRequest(value: unknown): { channel: RequestChannel; a
   if (!keys.includes('channel') || keys.some((k) => k !== 'channel' && k !== 'arg')) return undefined;
   const { channel, arg } = value as { channel: unknown; arg: unknown };
   return isRequestChannel(channel) ? { channel, arg } : undefined;
-}
-
-/** The wire form of a thrown value: PortholeErrors as they are, anything else as INTERNAL. */
-export function toWireError(error: unknown): WireError {
-  if (error instanceof PortholeError) return { code: error.code, message: error.message };
-  return { code: 'INTERNAL', message: ERROR_CODES.INTERNAL };
 }
 
 /** Builds the `ipcMain.handle(INVOKE_CHANNEL, …)` callback. Resolves `undefined` for dropped senders. */

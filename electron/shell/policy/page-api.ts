@@ -7,11 +7,12 @@
  * `Result` envelope (plain data crosses intact), and `installPortholeApi` — run in the main world by
  * `contextBridge.executeInMainWorld`, which serialises it, so it must not use anything outside its own
  * body — turns `{ ok: false }` into a real `Error` with `.code` and defines a frozen, non-writable
- * `window.porthole`. `makeRawBridge` is the preload half: one invoke channel, one event channel
+ * `window.porthole`, an object checked against the contract (`satisfies PortholeApi`). `makeRawBridge` is the preload half: one invoke channel, one event channel
  * filtered per subscription; it never hands out ipcRenderer itself.
  */
-import { EVENT_CHANNELS, isRequestChannel } from '../../../shared/contract';
-import type { EventChannel, Result } from '../../../shared/contract';
+import { isRequestChannel } from '../../../shared/contract';
+import type { EventChannel, Events, PortholeApi, RequestArg, RequestChannel, RequestResult, Result } from '../../../shared/contract';
+import { isEventChannel } from '../../../shared/wire';
 
 /** The two functions the preload bridges into the page. */
 export interface RawBridge {
@@ -24,10 +25,6 @@ export interface IpcRendererLike {
   invoke(channel: string, payload: unknown): Promise<unknown>;
   on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
   removeListener(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
-}
-
-function isEventChannel(value: unknown): value is EventChannel {
-  return typeof value === 'string' && (EVENT_CHANNELS as readonly string[]).includes(value);
 }
 
 /** The preload half, over ipcRenderer. */
@@ -57,8 +54,8 @@ export function makeRawBridge(ipc: IpcRendererLike, invokeChannel: string, event
 export function installPortholeApi(raw: RawBridge, target?: object): void {
   const host = target ?? globalThis;
   const api = {
-    invoke: async (channel: unknown, arg: unknown): Promise<unknown> => {
-      const result = (await raw.invoke(channel, arg)) as Result<unknown> | undefined;
+    invoke: async <C extends RequestChannel>(channel: C, arg: RequestArg<C>): Promise<RequestResult<C>> => {
+      const result = (await raw.invoke(channel, arg)) as Result<RequestResult<C>> | undefined;
       if (typeof result === 'object' && result !== null && result.ok) return result.value;
       const wire = typeof result === 'object' && result !== null && !result.ok ? result.error : { code: 'INTERNAL', message: 'No answer from Porthole.' };
       const error = new Error(wire.message) as Error & { code: string };
@@ -66,7 +63,7 @@ export function installPortholeApi(raw: RawBridge, target?: object): void {
       error.code = wire.code;
       throw error;
     },
-    on: (channel: unknown, listener: unknown): (() => void) => raw.on(channel, listener),
-  };
+    on: <E extends EventChannel>(channel: E, listener: (payload: Events[E]) => void): (() => void) => raw.on(channel, listener),
+  } satisfies PortholeApi;
   Object.defineProperty(host, 'porthole', { value: Object.freeze(api), enumerable: true, writable: false, configurable: false });
 }

@@ -2,16 +2,9 @@
  * The page's side of the web harness: implements `PortholeApi` over one token-checked WebSocket, for
  * when the renderer runs in a plain browser instead of Electron (no `window.porthole`).
  *
- * Wire protocol (the harness server implements the other side; keep both exactly so). The socket is
- * `ws://<location.host>/api?token=<t>`; every frame is one JSON text message:
- *
- *   page → server   {"id": <number>, "channel": "<request channel>", "arg": <json>}
- *   server → page   {"id": <number>, "result": {"ok": true, "value": <json>}
- *                                            | {"ok": false, "error": {"code": "<ErrorCode>", "message": "<text>"}}}
- *   server → page   {"event": "<event channel>", "payload": <json>}
- *
- * `id` is chosen by the page, unique per socket, and echoed in exactly one reply. A request whose
- * `arg` is void is sent without an `arg` key (JSON has no `undefined`).
+ * The frames and the envelope are `shared/wire.ts`, which the harness server uses too. The socket is
+ * `ws://<location.host>/api?token=<t>`. `id` is chosen by the page, unique per socket, and echoed in
+ * exactly one reply.
  *
  * How it works: one state machine, `idle → connecting → open → (dropped) → waiting → connecting …`.
  * Requests made while not open are queued and sent on the next open; requests in flight when the socket
@@ -23,9 +16,9 @@
  * may have missed. Replies are unwrapped: `ok` → the value; error → a thrown `PortholeError` with the
  * wire `code` and `message`.
  */
-import type { EventChannel, Events, PortholeApi, RequestArg, RequestChannel, RequestResult, WireError } from '../../../shared/contract';
-import { EVENT_CHANNELS } from '../../../shared/contract';
-import { PortholeError, isErrorCode } from '../../../shared/errors';
+import type { EventChannel, Events, PortholeApi, RequestArg, RequestChannel, RequestResult } from '../../../shared/contract';
+import { PortholeError } from '../../../shared/errors';
+import { encodeRequest, parseServerFrame } from '../../../shared/wire';
 import { getLogger } from '../../../shared/log';
 import { backoffDelayMs } from './backoff';
 
@@ -81,18 +74,6 @@ interface Pending {
   sent: boolean;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function toError(error: unknown): PortholeError {
-  if (isRecord(error) && isErrorCode(error.code) && typeof error.message === 'string') {
-    const wire: WireError = { code: error.code, message: error.message };
-    return new PortholeError(wire.code, wire.message);
-  }
-  return new PortholeError('INTERNAL', 'The backend sent a malformed error.');
-}
-
 /** Creates the client and starts connecting at once. */
 export function createHarnessClient(options: HarnessClientOptions): HarnessClient {
   const createSocket = options.createSocket ?? ((url: string): SocketLike => new WebSocket(url));
@@ -123,33 +104,26 @@ export function createHarnessClient(options: HarnessClientOptions): HarnessClien
 
   const handleMessage = (data: unknown): void => {
     if (typeof data !== 'string') return;
-    let message: unknown;
-    try {
-      message = JSON.parse(data);
-    } catch {
-      log.warn('dropped a non-JSON frame');
+    const frame = parseServerFrame(data);
+    if (frame === undefined) {
+      log.warn('dropped a malformed frame');
       return;
     }
-    if (!isRecord(message)) return;
-    if (typeof message.id === 'number') {
-      const p = pending.get(message.id);
+    if (frame.kind === 'reply') {
+      const p = pending.get(frame.id);
       if (p === undefined) return;
-      pending.delete(message.id);
-      const result = message.result;
-      if (isRecord(result) && result.ok === true) p.resolve(result.value);
-      else if (isRecord(result) && result.ok === false) p.reject(toError(result.error));
-      else p.reject(new PortholeError('INTERNAL', 'The backend sent a malformed reply.'));
+      pending.delete(frame.id);
+      if (frame.result.ok) p.resolve(frame.result.value);
+      else p.reject(frame.result.error);
       return;
     }
-    if (typeof message.event === 'string' && (EVENT_CHANNELS as readonly string[]).includes(message.event)) {
-      const set = listeners.get(message.event);
-      if (set === undefined) return;
-      for (const listener of [...set]) {
-        try {
-          (listener as (payload: unknown) => void)(message.payload);
-        } catch (error) {
-          log.error('event listener threw', { event: message.event, error });
-        }
+    const set = listeners.get(frame.channel);
+    if (set === undefined) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as (payload: unknown) => void)(frame.payload);
+      } catch (error) {
+        log.error('event listener threw', { event: frame.channel, error });
       }
     }
   };
@@ -206,7 +180,7 @@ export function createHarnessClient(options: HarnessClientOptions): HarnessClien
     invoke<C extends RequestChannel>(channel: C, arg: RequestArg<C>): Promise<RequestResult<C>> {
       if (status.kind === 'closed') return Promise.reject(new PortholeError('INTERNAL', 'The client is closed.'));
       const id = nextId++;
-      const frame = JSON.stringify(arg === undefined ? { id, channel } : { id, channel, arg });
+      const frame = encodeRequest(id, channel, arg);
       return new Promise<RequestResult<C>>((resolve, reject) => {
         const entry: Pending = { resolve: resolve as (value: unknown) => void, reject, frame, sent: false };
         pending.set(id, entry);
