@@ -7,7 +7,8 @@
 import { PortholeError } from '../../shared/errors';
 import type { VmNode } from '../../shared/inventory';
 import { ConfigStore, defaultConfigDir } from '../core/config-store';
-import { PoolManager, type PoolSummaryWithNote } from '../core/pool-manager';
+import { PoolManager } from '../core/pool-manager';
+import type { PoolSummary } from '../../shared/contract';
 import { SecretStore, memoryOnlyCipher } from '../core/secret-store';
 import type { CliIo } from './io';
 
@@ -81,14 +82,14 @@ export async function confirm(io: CliIo, question: string): Promise<boolean> {
 }
 
 /** The pool named `nameOrId`, or UNKNOWN_POOL. */
-export function findPool(manager: PoolManager, nameOrId: string): PoolSummaryWithNote {
+export function findPool(manager: PoolManager, nameOrId: string): PoolSummary {
   const pool = manager.find(nameOrId);
   if (pool === undefined) throw new PortholeError('UNKNOWN_POOL', `No pool named "${nameOrId}" (see porthole pool list).`);
   return pool;
 }
 
 /** Connects one pool and waits for its inventory; fails at once on trust, password or reachability problems. */
-export async function connectOnce(manager: PoolManager, pool: PoolSummaryWithNote, password: string): Promise<void> {
+export async function connectOnce(manager: PoolManager, pool: PoolSummary, password: string): Promise<void> {
   manager.connect(pool.id, password);
   try {
     await manager.waitReady(pool.id, { failOnRetry: true, timeoutMs: CLI_CONNECT_TIMEOUT_MS });
@@ -106,12 +107,12 @@ export async function connectOnce(manager: PoolManager, pool: PoolSummaryWithNot
 }
 
 /** The pools a command works on: the one named by `--pool`, or every configured pool. */
-export function selectPools(manager: PoolManager, poolArg: string | undefined): PoolSummaryWithNote[] {
+export function selectPools(manager: PoolManager, poolArg: string | undefined): PoolSummary[] {
   return poolArg === undefined ? manager.list() : [findPool(manager, poolArg)];
 }
 
 /** Reads the password once and connects every pool in `pools` with it; UNKNOWN_POOL when there is none. */
-export async function connectPools(manager: PoolManager, io: CliIo, pools: readonly PoolSummaryWithNote[], fromStdin: boolean): Promise<void> {
+export async function connectPools(manager: PoolManager, io: CliIo, pools: readonly PoolSummary[], fromStdin: boolean): Promise<void> {
   if (pools.length === 0) throw new PortholeError('UNKNOWN_POOL', 'No pools are configured.');
   const password = await readPassword(io, fromStdin, pools.length === 1 ? (pools[0]?.name ?? 'the pool') : 'the pools');
   for (const pool of pools) await connectOnce(manager, pool, password);

@@ -15,6 +15,7 @@ import { getLogger } from '../../shared/log';
 import { checkArg } from '../../shared/validate';
 import type { EventListener } from '../../shared/wire';
 import type { OpenWallRequest } from './bridge';
+import type { DemoPool } from '../demo/provider';
 import { ConfigStore, defaultConfigDir } from './config-store';
 import type { ConsoleSource } from './console-source';
 import { PoolManager } from './pool-manager';
@@ -23,14 +24,6 @@ import { SecretStore, type SecretCipher } from './secret-store';
 import { normalizeFingerprint } from './tls-pin';
 
 const log = getLogger('backend');
-
-/** What the demo provider hands back: a running simulated pool. */
-export interface DemoPool {
-  address: string;
-  user: string;
-  password: string;
-  fingerprint: string;
-}
 
 /** Injected dependencies. */
 export interface BackendDeps {

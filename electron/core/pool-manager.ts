@@ -57,9 +57,6 @@ export interface PoolManagerEvents {
   diff: [InventoryDiff];
 }
 
-/** A pool summary plus why its password is not saved (shown next to the pool). */
-export type PoolSummaryWithNote = PoolSummary & { passwordNote?: string };
-
 interface Entry {
   stored: StoredPool;
   demo: boolean;
@@ -165,14 +162,14 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
   }
 
   /** Finds a pool by id or (case-insensitive) name. */
-  find(idOrName: string): PoolSummaryWithNote | undefined {
+  find(idOrName: string): PoolSummary | undefined {
     const e = this.entries.get(idOrName) ?? [...this.entries.values()].find((x) => x.stored.name.toLowerCase() === idOrName.toLowerCase());
     return e === undefined ? undefined : this.summary(e);
   }
 
-  private summary(e: Entry): PoolSummaryWithNote {
+  private summary(e: Entry): PoolSummary {
     const saved = e.stored.secret !== undefined && !e.savedRejected;
-    const s: PoolSummaryWithNote = {
+    const s: PoolSummary = {
       id: e.stored.id,
       name: e.stored.name,
       address: e.stored.address,
@@ -186,7 +183,7 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
   }
 
   /** Every pool, in the order added. */
-  list(): PoolSummaryWithNote[] {
+  list(): PoolSummary[] {
     return [...this.entries.values()].map((e) => this.summary(e));
   }
 

@@ -14,7 +14,7 @@
  *    not locked); `HOST_IS_SLAVE [master]` → that master is tried next; unreachable /
  *    `HOST_STILL_BOOTING` → next candidate, then `retry` (the session backs off).
  */
-import type { CertificateInfo } from '../../../shared/contract';
+import type { CertificateInfo, PoolState } from '../../../shared/contract';
 import type { ErrorCode } from '../../../shared/errors';
 import { getLogger } from '../../../shared/log';
 import type { PinBook, PoolAddress } from '../pins';
@@ -24,13 +24,8 @@ import type { XapiConnection } from './xapi-adapter';
 
 const log = getLogger('pool');
 
-/** A refused certificate, as the trust dialog needs it. */
-export interface TrustRequest {
-  address: string;
-  certificate: CertificateInfo;
-  reason: 'unknown' | 'changed';
-  previousFingerprint?: string;
-}
+/** A refused certificate, as the trust dialog needs it (the contract's awaiting-trust state). */
+export type TrustRequest = Omit<Extract<PoolState, { kind: 'awaiting-trust' }>, 'kind'>;
 
 /** What one attempt came to. */
 export type AttemptResult =

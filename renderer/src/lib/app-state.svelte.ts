@@ -8,7 +8,7 @@
  * VMs would be slow); a `revision` counter is bumped on each change and the derived views (grouped
  * tree, VM index) read it.
  */
-import type { EventChannel, Events, PoolState, PoolSummary, RequestArg, RequestChannel, RequestResult, SecretBackend } from '../../../shared/contract';
+import type { EventChannel, Events, PoolState, PoolSummary, RequestArg, RequestChannel, RequestResult } from '../../../shared/contract';
 import type { HostNode, VmAction, VmNode } from '../../../shared/inventory';
 import { getLogger } from '../../../shared/log';
 import { api, errorMessage, harnessClient } from './api';
@@ -25,12 +25,7 @@ const log = getLogger('app-state');
 const MAX_RESYNC_IN_A_ROW = 3;
 
 /** Facts from `app:info`. */
-export interface AppInfo {
-  version: string;
-  platform: string;
-  secretBackend: SecretBackend;
-  harness: boolean;
-}
+export type AppInfo = RequestResult<'app:info'>;
 
 /** `${poolId}/${vmUuid}`: how tabs find their VM. */
 export function vmKey(poolId: string, vmUuid: string): string {

@@ -38,11 +38,6 @@ export function vmShortcut(e: KeyLike, allowed: readonly VmAction[]): VmAction |
   return candidates.find((a) => allowed.includes(a));
 }
 
-/** True when the key press is one of the power-action shortcuts (allowed or not). */
-export function isVmShortcutKey(e: KeyLike): boolean {
-  return vmShortcut(e, ['start', 'clean_shutdown', 'clean_reboot', 'suspend', 'hard_shutdown', 'hard_reboot']) !== undefined;
-}
-
 /** Tab switching: 'next' / 'previous', or undefined. `captured`: a console has the keyboard. */
 export function tabShortcut(e: KeyLike, captured: boolean): 'next' | 'previous' | undefined {
   if (!e.ctrlKey || e.altKey || e.metaKey) return undefined;
