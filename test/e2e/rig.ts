@@ -10,6 +10,7 @@ import { startHarness, type Harness } from '../../electron/core/harness/server';
 import { startSimulator } from '../../electron/sim/index';
 import { LAUNCHERS } from '../backends';
 import type { Simulator } from '../../electron/sim/types';
+import { LAUNCHERS } from '../backends/index';
 import { ConsoleAssignment, loadPoolFixture } from './fixture';
 import { AppPage } from './pages/app';
 import { ensureFreshRenderer, launchBrowser, type BrowserSession } from './support';
