@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, type Harness } from '../../electron/core/harness/server';
 import { startSimulator } from '../../electron/sim/index';
-import { LAUNCHERS } from '../backends';
 import type { Simulator } from '../../electron/sim/types';
 import { LAUNCHERS } from '../backends/index';
 import { ConsoleAssignment, loadPoolFixture } from './fixture';
