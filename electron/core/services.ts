@@ -15,7 +15,7 @@ import type { Events } from '../../shared/contract';
 import { getLogger } from '../../shared/log';
 import { createBackend, type Backend } from './backend';
 import { createBridge } from './bridge';
-import { createDemoProvider, type DemoOptions } from './harness/demo';
+import { createDemoProvider, type DemoOptions } from '../demo/provider';
 import { SecretStore, type SecretCipher } from './secret-store';
 
 const log = getLogger('services');
@@ -84,6 +84,7 @@ export async function startServices(opts: ServicesOptions): Promise<Services> {
       configDir: opts.configDir,
       secrets: new SecretStore(opts.cipher),
       openConsole: (source, req) => bridge.openConsole(source, req),
+      openWall: (req) => bridge.openWall(req),
       demo: () => demo.start(),
       ...(opts.version === undefined ? {} : { version: opts.version }),
       harness: opts.harness,

@@ -125,7 +125,7 @@ describe('XML-RPC', () => {
 describe('npm run sim', () => {
   test('prints one JSON line, serves, and stops on SIGTERM', async () => {
     const root = join(import.meta.dirname, '..', '..');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'electron/sim/cli.ts'), '--hosts', '2', '--vms', '3', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/sim/cli.ts'), '--hosts', '2', '--vms', '3', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
       let err = '';

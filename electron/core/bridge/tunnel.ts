@@ -5,7 +5,7 @@
  * How it works: `connectOnce` makes one attempt and reports either an open tunnel (the TLS socket,
  * paused, plus whatever console bytes arrived in the same read as the header — the RFB greeting often
  * does; the socket reads into a reusable ring, read-ring.ts, so `start` hands later bytes on) or the refusal (status, reason, the HTML body read up to a cap). `openTunnel` turns refusals into
- * actions, as XAPI-FACTS.md describes: 401 → log in again once and retry; 500 → look the console up
+ * actions, as docs/xapi-notes.md describes: 401 → log in again once and retry; 500 → look the console up
  * again (halted → VM_NOT_RUNNING, moved → retry once at the new location); 403, 404, 503 → a
  * PortholeError with a plain message. The session id only ever appears in the Cookie line: never in a
  * log, an error or the page.
@@ -200,7 +200,7 @@ export async function connectOnce(source: ConsoleSource, upstream: ConsoleUpstre
 }
 
 /**
- * Opens the tunnel for `upstream`, acting on each refusal as XAPI-FACTS.md says. Resolves with the open
+ * Opens the tunnel for `upstream`, acting on each refusal as docs/xapi-notes.md says. Resolves with the open
  * tunnel (possibly at a new location after a 500); rejects with a PortholeError whose message is the
  * plain sentence the UI shows.
  */

@@ -4,6 +4,9 @@ import type { PoolSummary } from '../../../shared/contract';
 import type { VmNode } from '../../../shared/inventory';
 import type { ConsoleEvent, ConsoleState } from './console-machine';
 import {
+  LOCAL_NETWORK_BLOCKED_MESSAGE,
+  LOCAL_NETWORK_PERMISSIONS,
+  localNetworkBlocked,
   INITIAL_CONSOLE_STATE, MAX_AUTO_RETRIES, consoleTarget, consoleTransition, dataState, describeClose, planForTarget, targetKey,
 } from './console-machine';
 
@@ -101,4 +104,16 @@ test('retry hints: a replaced console retries at once, an idle timeout never, fo
   assert.equal(idle?.kind === 'disconnected' ? idle.retryInMs : -1, undefined);
   const forbidden = consoleTransition(start, { type: 'failed', message: 'no', code: 'CONSOLE_FORBIDDEN', retry: 'policy' });
   assert.equal(forbidden?.kind === 'disconnected' ? forbidden.retryInMs : -1, undefined);
+});
+
+test('Local Network Access: a denied name means blocked; prompt, granted or unknown names do not', () => {
+  // What Chromium 156 answers after a public page's socket to loopback was refused.
+  assert.equal(localNetworkBlocked(['denied', 'denied', 'prompt']), true);
+  // A local page (the harness on 127.0.0.1): nothing was refused.
+  assert.equal(localNetworkBlocked(['prompt', 'prompt', 'prompt']), false);
+  // Electron with the permission granted; a browser without these names.
+  assert.equal(localNetworkBlocked(['granted', 'granted', undefined]), false);
+  assert.equal(localNetworkBlocked([undefined, undefined, undefined]), false);
+  assert.deepEqual([...LOCAL_NETWORK_PERMISSIONS].sort(), ['local-network', 'local-network-access', 'loopback-network']);
+  assert.match(LOCAL_NETWORK_BLOCKED_MESSAGE, /Local Network Access/);
 });
