@@ -148,6 +148,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       host(name).bootingUntilMs = Date.now() + ms;
     },
     forgetEvents: () => state.db.forgetHistory(),
+    holdPowerOps(on) {
+      if (on) {
+        state.heldOps ??= [];
+        return;
+      }
+      const held = state.heldOps ?? [];
+      state.heldOps = undefined;
+      for (const complete of held) complete();
+    },
     async stopVncServer(vm) {
       const ref = vmRef(vm);
       const s = state.serversOf(ref) ?? (state.serversStarted(ref) ? await state.startServers(ref) : undefined);
