@@ -97,11 +97,26 @@ export interface TabState {
   protocol: ConsoleProtocol;
 }
 
+/** Settings of the console wall ("Overview"), kept with the UI state. */
+export interface WallSettings {
+  /** Most thumbnail connections open to one host at a time (WALL_LIMITS.perHost). */
+  perHost: number;
+  /** Seconds between two pictures of one VM (WALL_LIMITS.refreshSeconds). */
+  refreshSeconds: number;
+}
+
+/** Bounds and defaults of the wall settings. */
+export const WALL_LIMITS = {
+  perHost: { min: 1, max: 16, default: 4 },
+  refreshSeconds: { min: 1, max: 300, default: 5 },
+} as const;
+
 /** UI state kept in the config file. */
 export interface UiState {
   tabs: TabState[];
   activeTab?: number;
   treeWidth?: number;
+  wall?: WallSettings;
 }
 
 /** Request channels: [argument, result]. */
@@ -121,6 +136,8 @@ export interface Requests {
   'inventory:snapshot': [undefined, InventorySnapshot];
   'vm:action': [{ poolId: string; vmUuid: string; action: VmAction }, undefined];
   'console:open': [{ poolId: string; vmUuid: string; protocol: ConsoleProtocol }, ConsoleTicket];
+  /** A one-time WebSocket URL on the bridge for a console wall with these settings (shared/wall-protocol.ts). */
+  'overview:open': [WallSettings, { url: string }];
   'ui:get': [undefined, UiState];
   'ui:set': [UiState, undefined];
   'demo:start': [undefined, { id: string }];
@@ -194,6 +211,7 @@ export const REQUEST_CHANNELS = [
   'inventory:snapshot',
   'vm:action',
   'console:open',
+  'overview:open',
   'ui:get',
   'ui:set',
   'demo:start',

@@ -6,7 +6,7 @@
  * the main process, the web harness and the shell. Strings are bounded so a hostile page cannot make the
  * backend store megabytes.
  */
-import type { ConsoleProtocol, PoolInput, TabState, UiState } from './contract';
+import { WALL_LIMITS, type ConsoleProtocol, type PoolInput, type TabState, type UiState, type WallSettings } from './contract';
 import { VM_ACTIONS, type VmAction } from './inventory';
 
 /** Longest accepted free-text field (names, addresses, user names), characters. */
@@ -130,6 +130,15 @@ function isNonNegInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 100_000;
 }
 
+function isIntIn(v: unknown, range: { min: number; max: number }): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= range.min && v <= range.max;
+}
+
+/** The overview:open argument (and the wall settings kept in the UI state). */
+export function isWallSettings(v: unknown): v is WallSettings {
+  return isObj(v) && isIntIn(v.perHost, WALL_LIMITS.perHost) && isIntIn(v.refreshSeconds, WALL_LIMITS.refreshSeconds);
+}
+
 /** The ui:set argument. */
 export function isUiState(v: unknown): v is UiState {
   return (
@@ -138,7 +147,8 @@ export function isUiState(v: unknown): v is UiState {
     v.tabs.length <= MAX_TABS &&
     v.tabs.every(isTab) &&
     optional(v.activeTab, isNonNegInt) &&
-    optional(v.treeWidth, isNonNegInt)
+    optional(v.treeWidth, isNonNegInt) &&
+    optional(v.wall, isWallSettings)
   );
 }
 

@@ -84,6 +84,7 @@ export async function startServices(opts: ServicesOptions): Promise<Services> {
       configDir: opts.configDir,
       secrets: new SecretStore(opts.cipher),
       openConsole: (source, req) => bridge.openConsole(source, req),
+      openWall: (req) => bridge.openWall(req),
       demo: () => demo.start(),
       ...(opts.version === undefined ? {} : { version: opts.version }),
       harness: opts.harness,

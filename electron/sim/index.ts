@@ -209,6 +209,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         rpcConnections: Math.max(0, sockets - state.tunnels.size),
         loginAttempts: state.loginAttempts,
         connectsByStatus: { ...state.connectsByStatus },
+        connectsByVm: Object.fromEntries(Object.entries(state.connectsByVm).map(([vm, byStatus]) => [vm, { ...byStatus }])),
         blockedEventCalls: state.db.waiting(),
       };
     },

@@ -63,6 +63,8 @@ export class PoolState {
   tamper: ((method: string, result: unknown) => unknown) | undefined;
   loginAttempts = 0;
   readonly connectsByStatus: Record<string, number> = {};
+  /** CONNECT answers that reached a VM (200 and 503), by VM uuid then status. */
+  readonly connectsByVm: Record<string, Record<string, number>> = {};
   readonly tunnels = new Set<Tunnel>();
   rpcConnections = 0;
   /** Completions of power operations held by `faults.holdPowerOps(true)`; undefined when not holding. */

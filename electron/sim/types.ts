@@ -107,6 +107,16 @@ export interface Simulator {
   /** Runs a VM power operation directly, as another client would (events follow). */
   act(nameOrUuid: string, op: 'start' | 'clean_shutdown' | 'hard_shutdown' | 'clean_reboot' | 'hard_reboot' | 'suspend' | 'resume' | { migrateTo: string }): Promise<void>;
   /** Number of open console tunnels and RPC connections (for leak checks). */
-  stats(): { consoleTunnels: number; sessions: number; rpcConnections: number; loginAttempts: number; connectsByStatus: Record<string, number>; blockedEventCalls: number };
+  stats(): {
+    consoleTunnels: number;
+    sessions: number;
+    rpcConnections: number;
+    loginAttempts: number;
+    connectsByStatus: Record<string, number>;
+    /** CONNECTs that reached a VM's console check (answered 200 or 503), by VM uuid then status. */
+    connectsByVm: Record<string, Record<string, number>>;
+    /** event.from calls blocked waiting now. */
+    blockedEventCalls: number;
+  };
   stop(): Promise<void>;
 }

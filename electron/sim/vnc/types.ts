@@ -42,6 +42,10 @@ export interface VncBackend {
   screendump?(): Promise<Buffer>;
   /** xvnc and rfb33: a file the xterm writes typed input to (`cat > file`), so tests can check keys. */
   readonly typedFile?: string;
+  /** qemu only: QEMU's input trace (`input_event_key_qcode … key qcode X, down 1` lines), so tests can check keys. */
+  readonly inputTrace?: string;
+  /** xvnc and rfb33: the X display number (tests set its keyboard layout with setxkbmap). */
+  readonly display?: number;
 }
 
 /** Starts one VM's console server of one kind; resolves when it accepts connections. */

@@ -6,7 +6,7 @@
  * `ui:set`, debounced, and never before the restore finished (so an early empty strip cannot overwrite
  * the saved tabs).
  */
-import type { ConsoleProtocol, UiState } from '../../../shared/contract';
+import type { ConsoleProtocol, UiState, WallSettings } from '../../../shared/contract';
 import { getLogger } from '../../../shared/log';
 import { api } from './api';
 import type { ConsoleState } from './console-machine';
@@ -30,6 +30,8 @@ class TabsStore {
   consoleStates = $state<Record<string, ConsoleState['kind']>>({});
   /** Tree width in px, persisted with the tabs. */
   treeWidth = $state<number | undefined>(undefined);
+  /** The console wall's settings, persisted with the tabs (undefined: the defaults). */
+  wall = $state.raw<WallSettings | undefined>(undefined);
   private restored = false;
   private readonly commands = new Map<string, ConsoleCommands>();
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -80,6 +82,7 @@ class TabsStore {
       this.state = tabsReducer(EMPTY_TABS, { type: 'restore', ui });
       for (const t of opened) this.state = tabsReducer(this.state, { type: 'open', poolId: t.poolId, vmUuid: t.vmUuid, protocol: t.protocol });
       if (typeof ui.treeWidth === 'number') this.treeWidth = ui.treeWidth;
+      if (ui.wall !== undefined) this.wall = ui.wall;
     } catch (error) {
       log.warn('ui:get failed', { error });
     } finally {
@@ -94,6 +97,12 @@ class TabsStore {
     this.scheduleSave();
   }
 
+  /** Sets the wall settings and saves them. */
+  setWall(settings: WallSettings): void {
+    this.wall = settings;
+    this.scheduleSave();
+  }
+
   private scheduleSave(): void {
     if (!this.restored) return;
     if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
@@ -101,6 +110,7 @@ class TabsStore {
       this.saveTimer = undefined;
       const ui: UiState = { ...tabsToUi(this.state) };
       if (this.treeWidth !== undefined) ui.treeWidth = this.treeWidth;
+      if (this.wall !== undefined) ui.wall = this.wall;
       api()
         .invoke('ui:set', ui)
         .catch((error: unknown) => log.warn('ui:set failed', { error }));
