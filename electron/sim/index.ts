@@ -46,6 +46,8 @@ function chooser(opts: SimulatorOptions): VncChooser {
   const v = opts.vnc;
   if (typeof v === 'function') return v;
   const kind = v ?? 'synthetic';
+  // Said at once rather than as a 404 on every console later.
+  if (kind !== 'synthetic' && opts.launchers?.[kind] === undefined) throw new Error(`vnc: '${kind}' needs launchers (test/backends/ LAUNCHERS)`);
   return () => kind;
 }
 
