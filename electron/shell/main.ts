@@ -30,6 +30,9 @@ import { checkArg } from '../../shared/validate';
 /** Longest wait for the services to stop when quitting, in ms. */
 const QUIT_TIMEOUT_MS = 3000;
 const here = import.meta.dirname;
+// A separate profile (config, secrets, logs, window state) for the end-to-end suite and portable runs.
+const userDataOverride = process.env.PORTHOLE_USER_DATA;
+if (userDataOverride !== undefined && userDataOverride !== '') app.setPath('userData', userDataOverride);
 const rendererDir = join(here, '..', 'renderer');
 const logs = createRotatingLog({ dir: join(app.getPath('userData'), 'logs') });
 configureLog((level, line) => {
