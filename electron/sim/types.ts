@@ -83,6 +83,8 @@ export interface SimulatorFaults {
   stillBooting(name: string, ms: number): void;
   /** Drops the retained event history: every token issued so far gets `EVENTS_LOST`. */
   forgetEvents(): void;
+  /** While on, power operations whose time is up stay pending (tasks too) until it is turned off. */
+  holdPowerOps(on: boolean): void;
   /** Stops a running VM's VNC server (as if qemu/vncterm died): CONNECT then answers 404. */
   stopVncServer(vm: string): Promise<void>;
 }
@@ -105,6 +107,8 @@ export interface Simulator {
   /** Runs a VM power operation directly, as another client would (events follow). */
   act(nameOrUuid: string, op: 'start' | 'clean_shutdown' | 'hard_shutdown' | 'clean_reboot' | 'hard_reboot' | 'suspend' | 'resume' | { migrateTo: string }): Promise<void>;
   /** Number of open console tunnels and RPC connections (for leak checks). */
+  /** Every session ref and uuid issued so far (secrets tests look for them in outputs). */
+  issuedSessions(): readonly string[];
   stats(): {
     consoleTunnels: number;
     sessions: number;
