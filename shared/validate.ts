@@ -15,6 +15,8 @@ export const MAX_TEXT_CHARS = 512;
 export const MAX_PASSWORD_CHARS = 4096;
 /** Most tabs kept in the UI state. */
 export const MAX_TABS = 64;
+/** Most collapsed tree rows kept in the UI state. */
+export const MAX_COLLAPSED = 2_000;
 
 type Obj = Record<string, unknown>;
 
@@ -74,8 +76,14 @@ export function isPoolInput(v: unknown): v is PoolInput {
     isText(v.username) &&
     optional(v.password, isPassword) &&
     isBool(v.remember) &&
-    optional(v.allowPlainTextStorage, isBool)
+    optional(v.allowPlainTextStorage, isBool) &&
+    optional(v.fingerprint, isFingerprint)
   );
+}
+
+/** A SHA-256 fingerprint (hex, with or without colons). */
+export function isFingerprint(v: unknown): v is string {
+  return typeof v === 'string' && /^[0-9A-Fa-f:]{64,95}$/.test(v);
 }
 
 /** The pool:edit argument: an id and any subset of the pool fields. */
@@ -104,7 +112,7 @@ export function isConnectArg(v: unknown): v is { id: string; password?: string }
 
 /** The pool:trust argument. */
 export function isTrustArg(v: unknown): v is { id: string; address: string; fingerprint: string } {
-  return isObj(v) && isId(v.id) && isAddress(v.address) && typeof v.fingerprint === 'string' && /^[0-9A-Fa-f:]{64,95}$/.test(v.fingerprint);
+  return isObj(v) && isId(v.id) && isAddress(v.address) && isFingerprint(v.fingerprint);
 }
 
 /** The pool:forget-certificate argument. */
@@ -115,6 +123,16 @@ export function isForgetArg(v: unknown): v is { id: string; address: string } {
 /** The vm:action argument. */
 export function isVmActionArg(v: unknown): v is { poolId: string; vmUuid: string; action: VmAction } {
   return isObj(v) && isId(v.poolId) && isUuid(v.vmUuid) && isVmAction(v.action);
+}
+
+/** The vm:migrate argument. */
+export function isVmMigrateArg(v: unknown): v is { poolId: string; vmUuid: string; hostUuid: string } {
+  return isObj(v) && isId(v.poolId) && isUuid(v.vmUuid) && isUuid(v.hostUuid);
+}
+
+/** The pool:probe argument. */
+export function isProbeArg(v: unknown): v is { address: string } {
+  return isObj(v) && isAddress(v.address);
 }
 
 /** The console:open argument. */
@@ -138,7 +156,9 @@ export function isUiState(v: unknown): v is UiState {
     v.tabs.length <= MAX_TABS &&
     v.tabs.every(isTab) &&
     optional(v.activeTab, isNonNegInt) &&
-    optional(v.treeWidth, isNonNegInt)
+    optional(v.treeWidth, isNonNegInt) &&
+    optional(v.collapsed, (c) => Array.isArray(c) && c.length <= MAX_COLLAPSED && c.every((x) => isText(x, 300))) &&
+    optional(v.theme, (t) => t === 'system' || t === 'light' || t === 'dark')
   );
 }
 

@@ -18,13 +18,16 @@ import {
   isIdArg,
   isPoolEdit,
   isPoolInput,
+  isProbeArg,
   isTrustArg,
   isUiState,
   isVmActionArg,
+  isVmMigrateArg,
   isVoidArg,
 } from '../../shared/validate';
 import { ConfigStore, defaultConfigDir } from './config-store';
 import type { ConsoleSource } from './console-source';
+import { parseAddress } from './pins';
 import { PoolManager } from './pool-manager';
 import type { SessionTiming } from './pool-session';
 import { SecretStore, type SecretCipher } from './secret-store';
@@ -74,6 +77,9 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+/** How long pool:add waits for the first login and inventory load of a pool it checks, ms. */
+const ADD_CHECK_TIMEOUT_MS = 30_000;
+
 function bad(channel: string): PortholeError {
   return new PortholeError('INVALID_ARGUMENT', `Malformed argument for ${channel}.`);
 }
@@ -97,6 +103,7 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
   manager.on('state', (e) => emit('pool:state', e));
   manager.on('list', (list) => emit('pool:list', list));
   manager.on('diff', (d) => emit('inventory:diff', d));
+  manager.on('tasks', (list) => emit('task:list', list));
   let demoId: string | undefined;
   let demoStarting: Promise<string> | undefined;
 
@@ -133,9 +140,45 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
     },
     'pool:add': async (arg) => {
       if (!isPoolInput(arg)) throw bad('pool:add');
-      const id = await manager.add(arg);
-      if (arg.password !== undefined && arg.password !== '') manager.connect(id);
+      const { fingerprint, ...input } = arg;
+      if (fingerprint === undefined) {
+        // Nothing unreachable is saved: the address must answer TLS first.
+        await manager.probe(input.address);
+        const id = await manager.add(input);
+        if (input.password !== undefined && input.password !== '') manager.connect(id);
+        return { id };
+      }
+      // The user accepted this certificate in the dialog: pin it, log in and load before keeping the pool.
+      const fp = normalizeFingerprint(fingerprint);
+      if (fp === undefined) throw bad('pool:add');
+      const host = parseAddress(input.address).host;
+      const id = await manager.add(input, { pins: [{ address: host, fingerprint: fp, source: 'user' }] });
+      try {
+        manager.connect(id);
+        await manager.waitReady(id, { failOnRetry: true, timeoutMs: ADD_CHECK_TIMEOUT_MS });
+      } catch (error) {
+        await manager.remove(id).catch(() => undefined);
+        throw error;
+      }
       return { id };
+    },
+    'pool:probe': (arg) => {
+      if (!isProbeArg(arg)) throw bad('pool:probe');
+      return manager.probe(arg.address);
+    },
+    'vm:migrate': async (arg) => {
+      if (!isVmMigrateArg(arg)) throw bad('vm:migrate');
+      await manager.vmMigrate(arg.poolId, arg.vmUuid, arg.hostUuid);
+      return undefined;
+    },
+    'task:list': (arg) => {
+      if (!isVoidArg(arg)) throw bad('task:list');
+      return Promise.resolve(manager.tasks.list());
+    },
+    'task:cancel': async (arg) => {
+      if (!isIdArg(arg)) throw bad('task:cancel');
+      await manager.cancelTask(arg.id);
+      return undefined;
     },
     'pool:edit': async (arg) => {
       if (!isPoolEdit(arg)) throw bad('pool:edit');
@@ -193,7 +236,13 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
     },
     'ui:set': async (arg) => {
       if (!isUiState(arg)) throw bad('ui:set');
-      await manager.setUi({ tabs: arg.tabs, ...(arg.activeTab === undefined ? {} : { activeTab: arg.activeTab }), ...(arg.treeWidth === undefined ? {} : { treeWidth: arg.treeWidth }) });
+      await manager.setUi({
+        tabs: arg.tabs,
+        ...(arg.activeTab === undefined ? {} : { activeTab: arg.activeTab }),
+        ...(arg.treeWidth === undefined ? {} : { treeWidth: arg.treeWidth }),
+        ...(arg.collapsed === undefined ? {} : { collapsed: arg.collapsed }),
+        ...(arg.theme === undefined ? {} : { theme: arg.theme }),
+      });
       return undefined;
     },
     'demo:start': async (arg) => {

@@ -67,7 +67,7 @@ export const DEFAULT_TIMING: SessionTiming = {
 };
 
 /** Classes watched with `event.from`: the inventory's plus tasks (for power actions). */
-export const WATCHED_CLASSES: readonly string[] = [...INVENTORY_CLASSES, 'task'];
+export const WATCHED_CLASSES: readonly string[] = [...new Set<string>([...INVENTORY_CLASSES, 'task'])];
 
 /** Most remembered finished tasks (a task may finish before its waiter registers). */
 const FINISHED_TASKS_KEPT = 1_000;
@@ -120,6 +120,8 @@ export interface PoolSessionEvents {
   state: [PoolState];
   /** The first full inventory load of a connection is in. */
   loaded: [];
+  /** A task record changed (`snapshot` undefined: the task was destroyed). */
+  task: [ref: string, snapshot: Record<string, unknown> | undefined];
 }
 
 /** A refused certificate, as the trust dialog needs it. */
@@ -291,8 +293,11 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
     }
   }
 
-  /** Runs `Async.<method>` and resolves with the task's result when it finishes (events, with a poll fallback). */
-  async callAsync(what: string, method: string, ...args: unknown[]): Promise<string> {
+  /**
+   * Runs `Async.<method>` and resolves with the task's result when it finishes (events, with a poll
+   * fallback). `onTask` learns the task ref as soon as XAPI hands it out (progress, cancel).
+   */
+  async callAsync(what: string, method: string, args: readonly unknown[], onTask?: (taskRef: string) => void): Promise<string> {
     const xapi = this.requireXapi();
     let taskRef: string;
     try {
@@ -300,6 +305,7 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
     } catch (error) {
       throw fromXapiError(error, what);
     }
+    onTask?.(taskRef);
     try {
       return await this.waitTask(taskRef, what);
     } finally {
@@ -482,7 +488,9 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
         } else if (code === 'HOST_STILL_BOOTING') {
           failure = { reason: `${host} is still starting its toolstack.`, code: 'HOST_STILL_BOOTING' };
         } else if (isTransportFailure(error)) {
-          failure = { reason: `Cannot reach ${host} (${describeTransport(error)}).`, code: 'HOST_UNREACHABLE' };
+          // A PortholeError from the pinned connector already names the host: do not wrap it again.
+          const reason = error instanceof PortholeError ? error.message : `Cannot reach ${host}: ${describeTransport(error)}.`;
+          failure = { reason, code: 'HOST_UNREACHABLE' };
         } else {
           const e = fromXapiError(error, 'Logging in');
           failure = { reason: e.message, code: e.code };
@@ -601,8 +609,10 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
 
   private onTaskEvents(events: readonly XapiEvent[]): void {
     for (const e of events) {
-      if (e.class !== 'task' || e.operation === 'del') continue;
-      const snap = e.snapshot as Record<string, unknown> | undefined;
+      if (e.class !== 'task') continue;
+      const snap = e.operation === 'del' ? undefined : (e.snapshot as Record<string, unknown> | undefined);
+      this.emit('task', e.ref, snap);
+      if (e.operation === 'del') continue;
       if (snap === undefined || snap.status === 'pending' || snap.status === 'cancelling') continue;
       this.finishTask(e.ref, snap);
     }
@@ -628,7 +638,7 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
 
 function settleTask(rec: Record<string, unknown>, what: string): Promise<string> {
   if (rec.status === 'success') return Promise.resolve(typeof rec.result === 'string' ? rec.result : '');
-  if (rec.status === 'cancelled') return Promise.reject(new PortholeError('XAPI_ERROR', `${what} was cancelled.`));
+  if (rec.status === 'cancelled') return Promise.reject(new PortholeError('XAPI_ERROR', `${what} was cancelled.`, { xapiCode: 'TASK_CANCELLED' }));
   const info = Array.isArray(rec.error_info) ? rec.error_info.map(String) : [];
   const [code = 'INTERNAL_ERROR', ...params] = info;
   return Promise.reject(fromXapiError({ code, params }, what));

@@ -20,7 +20,7 @@ import { addHosts, installRows, planHosts } from './model';
 import { actDirect } from './rpc';
 import { PoolState, type HostRuntime, type VncChooser } from './state';
 import type { SimHostInfo, Simulator, SimulatorFaults, SimulatorOptions } from './types';
-import { str, strs } from './values';
+import { map, str, strs } from './values';
 
 export type { Simulator, SimulatorOptions, SimulatorFaults, SimHostInfo } from './types';
 
@@ -143,6 +143,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       state.cutTunnels(ref);
       await rfb?.stop();
     },
+    holdOperations: (progress) => {
+      state.holdProgress = Math.min(1, Math.max(0, progress));
+    },
+    releaseOperations: () => {
+      state.holdProgress = undefined;
+      for (const resume of [...state.held]) resume();
+    },
   };
 
   const info = (h: HostRuntime): SimHostInfo => ({ name: h.name, uuid: h.uuid, ref: h.ref, address: h.address, fingerprint: h.tls.fingerprint, certificatePem: h.tls.cert });
@@ -169,7 +176,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
           const cr = state.db.get('console', c);
           return { ref: c, uuid: str(cr, 'uuid'), protocol: str(cr, 'protocol'), location: str(cr, 'location') };
         }),
+        currentOperations: Object.fromEntries(Object.entries(map(rec, 'current_operations')).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
       };
+    },
+    task(ref) {
+      const t = state.db.get('task', ref);
+      if (t === undefined) return undefined;
+      return { status: str(t, 'status'), progress: typeof t.progress === 'number' ? t.progress : 0, cancellable: strs(t, 'allowed_operations').includes('cancel'), errorInfo: strs(t, 'error_info') };
     },
     vnc: (key) => state.serversOf(vmRef(key))?.rfb,
     async act(key, op) {

@@ -64,6 +64,10 @@ export class PoolState {
   rpcConnections = 0;
   /** Set by stop(): blocked calls return at once. */
   closed = false;
+  /** `holdOperations` fault: running operations stop advancing past this task progress (0..1) until released. */
+  holdProgress: number | undefined;
+  /** Operations parked by `holdProgress`, resumed by `releaseOperations`. */
+  readonly held = new Set<() => void>();
   private readonly servers = new Map<string, Promise<VmConsoleServers>>();
   private readonly ready = new Map<string, VmConsoleServers>();
   private stopping = false;
