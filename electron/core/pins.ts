@@ -42,6 +42,13 @@ export function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/**
+ * Address order for `list()`: numeric runs compare as numbers (127.0.0.2 before 127.0.0.10). One
+ * collator for all calls: `localeCompare` with options builds one per call, which made pinning the
+ * hosts of a 64-host pool cost ~90 ms (each `set` re-sorts every pin).
+ */
+const addressOrder = new Intl.Collator(undefined, { numeric: true });
+
 /** The pins of one pool. */
 export class PinBook {
   private readonly pins = new Map<string, PinnedHost>();
@@ -62,7 +69,7 @@ export class PinBook {
 
   /** Every pin, sorted by address. */
   list(): PinnedHost[] {
-    return [...this.pins.values()].sort((a, b) => a.address.localeCompare(b.address, undefined, { numeric: true }));
+    return [...this.pins.values()].sort((a, b) => addressOrder.compare(a.address, b.address));
   }
 
   /** Pins (or re-pins) a host. Returns true when something changed. */

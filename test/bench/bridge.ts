@@ -22,6 +22,7 @@ import tls from 'node:tls';
 import { build } from 'esbuild';
 import { WebSocket } from 'ws';
 import { which } from '../support/tools';
+import { fig, target } from './summary';
 
 const MIB = 1024 * 1024;
 const BULK_BYTES = 256 * MIB;
@@ -60,6 +61,8 @@ interface Row {
   rssMiB?: number;
   startRssMiB?: number;
   cpuS?: number;
+  /** Proxy CPU per MiB relayed (all phases), ms. */
+  cpuMsPerMiB?: number;
   stalls?: number;
   note?: string;
 }
@@ -140,7 +143,7 @@ async function measureGuarded(t: Transport, log: (phase: string) => void): Promi
   }
 }
 
-async function measure(t: Transport, log: (phase: string) => void, signal: AbortSignal): Promise<{ mibps: number; idle: [number, number]; loaded: [number, number]; stalls: number }> {
+async function measure(t: Transport, log: (phase: string) => void, signal: AbortSignal): Promise<{ mibps: number; mib: number; idle: [number, number]; loaded: [number, number]; stalls: number }> {
   const reader = new FrameReader();
   let lastProgress = now();
   t.onData((c) => {
@@ -219,7 +222,7 @@ async function measure(t: Transport, log: (phase: string) => void, signal: Abort
     const deadline = Date.now() + 2000;
     while (sentAt.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const loaded = rtts.sort((a, b) => a - b);
-    return { mibps, idle: [percentile(idle, 50), percentile(idle, 99)], loaded: [percentile(loaded, 50) / 1000, percentile(loaded, 99) / 1000], stalls };
+    return { mibps, mib: reader.dataBytes / MIB, idle: [percentile(idle, 50), percentile(idle, 99)], loaded: [percentile(loaded, 50) / 1000, percentile(loaded, 99) / 1000], stalls };
   } finally {
     clearInterval(watchdog);
   }
@@ -409,7 +412,7 @@ export async function run(): Promise<void> {
         let row: Row;
         try {
           const { result, rssMiB, startRssMiB, cpuS } = await withProcessStats(child?.pid, () => measureGuarded(t, (phase) => process.stderr.write(`  ${phase}\n`)));
-          row = { name: v.name, mibps: result.mibps, idle: result.idle, loaded: result.loaded, rssMiB, startRssMiB, cpuS, stalls: result.stalls };
+          row = { name: v.name, mibps: result.mibps, idle: result.idle, loaded: result.loaded, rssMiB, startRssMiB, cpuS, stalls: result.stalls, ...(cpuS === undefined ? {} : { cpuMsPerMiB: (cpuS * 1000) / result.mib }) };
         } catch (error) {
           row = { name: v.name, note: `failed: ${(error as Error).message}` };
           for (const f of readdirSync(dir).filter((n) => n.endsWith('.log'))) {
@@ -451,6 +454,7 @@ function combine(rows: Row[]): Row {
     startRssMiB: median(pick((r) => r.startRssMiB)),
     rssMiB: pick((r) => r.rssMiB).reduce<number | undefined>((m, x) => (m === undefined || x > m ? x : m), undefined),
     cpuS: median(pick((r) => r.cpuS)),
+    cpuMsPerMiB: median(pick((r) => r.cpuMsPerMiB)),
     stalls: pick((r) => r.stalls).reduce((a, b) => a + b, 0),
     ...(failed > 0 ? { note: `${failed} of ${rows.length} rounds failed` } : {}),
   };
@@ -459,7 +463,7 @@ function combine(rows: Row[]): Row {
 function print(rows: Row[]): void {
   const rawTls = rows.find((r) => r.name === 'raw TLS');
   const f = (n: number | undefined, digits = 0): string => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits));
-  const header = ['variant', 'MiB/s', '× raw TLS', 'idle RTT p50 µs', 'p99 µs', 'loaded RTT p50 ms', 'p99 ms', 'proxy RSS start MiB', 'peak MiB', 'proxy CPU s', 'stalls', 'note'];
+  const header = ['variant', 'MiB/s', '× raw TLS', 'idle RTT p50 µs', 'p99 µs', 'loaded RTT p50 ms', 'p99 ms', 'proxy RSS start MiB', 'peak MiB', 'proxy CPU s', 'CPU ms/MiB', 'stalls', 'note'];
   const lines = rows.map((r) => [
     r.name,
     f(r.mibps),
@@ -471,6 +475,7 @@ function print(rows: Row[]): void {
     f(r.startRssMiB, 1),
     f(r.rssMiB, 1),
     f(r.cpuS, 2),
+    f(r.cpuMsPerMiB, 2),
     f(r.stalls),
     r.note ?? '',
   ]);
@@ -480,12 +485,24 @@ function print(rows: Row[]): void {
   const bridge = rows.find((r) => r.name.startsWith('Porthole'));
   const wsTls = rows.find((r) => r.name.startsWith('websockify → TLS') && r.mibps !== undefined);
   if (bridge?.mibps === undefined || rawTls?.mibps === undefined) return;
-  const checks: [string, boolean | undefined][] = [
-    ['throughput ≥ 0.85× raw TLS', bridge.mibps >= 0.85 * rawTls.mibps],
-    ['throughput ≥ 1.3× websockify+TLS', wsTls?.mibps === undefined ? undefined : bridge.mibps >= 1.3 * wsTls.mibps],
-    ['loaded p99 ≤ websockify+TLS', wsTls?.loaded === undefined || bridge.loaded === undefined ? undefined : bridge.loaded[1] <= wsTls.loaded[1]],
-    ['idle p50 ≤ raw TLS + 150 µs', bridge.idle === undefined || rawTls.idle === undefined ? undefined : bridge.idle[0] <= rawTls.idle[0] + 150],
-    ['peak RSS ≤ 80 MiB', bridge.rssMiB === undefined ? undefined : bridge.rssMiB <= 80],
-  ];
-  for (const [name, ok] of checks) process.stdout.write(`${ok === undefined ? 'n/a ' : ok ? 'met ' : 'MISS'}  ${name}\n`);
+  const both = (a: number | undefined, b: number | undefined, ok: (a: number, b: number) => boolean): boolean | undefined =>
+    a === undefined || b === undefined ? undefined : ok(a, b);
+  const cpuRatio = bridge.cpuMsPerMiB !== undefined && wsTls?.cpuMsPerMiB !== undefined ? bridge.cpuMsPerMiB / wsTls.cpuMsPerMiB : undefined;
+  target({
+    target: 'bridge CPU per MiB ≤ 0.6× websockify+TLS',
+    figure: `${fig(bridge.cpuMsPerMiB, 'ms/MiB', 2)} (${fig(cpuRatio, '×', 2)})`,
+    peer: fig(wsTls?.cpuMsPerMiB, 'ms/MiB', 2),
+    met: cpuRatio === undefined ? undefined : cpuRatio <= 0.6,
+  });
+  target({
+    target: 'bridge loaded RTT p99 ≤ websockify+TLS',
+    figure: fig(bridge.loaded?.[1], 'ms', 2),
+    peer: fig(wsTls?.loaded?.[1], 'ms', 2),
+    met: both(bridge.loaded?.[1], wsTls?.loaded?.[1], (a, b) => a <= b),
+  });
+  const added = bridge.idle !== undefined && rawTls.idle !== undefined ? bridge.idle[0] - rawTls.idle[0] : undefined;
+  target({ target: 'bridge idle RTT p50 added to raw TLS ≤ 150 µs', figure: fig(added, 'µs', 0), peer: `raw TLS ${fig(rawTls.idle?.[0], 'µs', 0)}`, met: added === undefined ? undefined : added <= 150 });
+  target({ target: 'bridge throughput (ratio to raw TLS, reported)', figure: `${fig(bridge.mibps, 'MiB/s', 0)} (${fig(bridge.mibps / rawTls.mibps, '×', 2)})`, peer: `raw TLS ${fig(rawTls.mibps, 'MiB/s', 0)}`, met: 'reported' });
+  target({ target: 'bridge throughput ≥ 1.3× websockify+TLS', figure: fig(bridge.mibps, 'MiB/s', 0), peer: fig(wsTls?.mibps, 'MiB/s', 0), met: both(bridge.mibps, wsTls?.mibps, (a, b) => a >= 1.3 * b) });
+  target({ target: 'bridge peak RSS ≤ 80 MiB', figure: fig(bridge.rssMiB, 'MiB'), peer: `websockify+TLS ${fig(wsTls?.rssMiB, 'MiB')}`, met: bridge.rssMiB === undefined ? undefined : bridge.rssMiB <= 80 });
 }

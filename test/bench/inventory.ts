@@ -1,16 +1,17 @@
 /**
  * Inventory benchmark (`npm run bench -- inventory`): a generated 64-host / 10,000-VM pool served by
- * the simulator, one pool manager connected to it over real TLS. Prints, asserts nothing:
+ * the simulator in its own process, one pool manager connected to it over real TLS. Prints, asserts nothing:
  * - time to first full tree (connect + login + full event.from load + member pins + snapshot + buildTree);
  * - event-to-diff latency over power changes made by another client (p50 / p95 / max), and diff sizes;
- * - main-process memory: heap used and RSS before and after the load (the simulator runs in the same
- *   process and is already loaded in the "before" figure, so the delta is the manager's share).
+ * - this process's memory (it is the main process's share: the manager and its inventory) before and
+ *   after the load, heap measured after a full GC when node runs with --expose-gc.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startSimulator } from '../../electron/sim/index';
+import { startSimProcess } from './sim-process';
+import { fig, target } from './summary';
 import { ConfigStore } from '../../electron/core/config-store';
 import { PoolManager } from '../../electron/core/pool-manager';
 import { SecretStore, memoryOnlyCipher } from '../../electron/core/secret-store';
@@ -27,6 +28,7 @@ function pct(sorted: number[], p: number): number {
 }
 
 function mem(): { heap: number; rss: number } {
+  (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
   return { heap: m.heapUsed / MB, rss: m.rss / MB };
 }
@@ -36,14 +38,14 @@ const out = (line: string): boolean => process.stdout.write(line + '\n');
 /** Runs the benchmark and prints its figures. */
 export async function run(): Promise<void> {
   const t0 = performance.now();
-  const sim = await startSimulator({ hosts: HOSTS, vms: VMS, vnc: 'synthetic', powerOpMs: 1 });
-  out(`simulator: ${HOSTS} hosts, ${VMS} VMs, started in ${(performance.now() - t0).toFixed(0)} ms`);
+  const sim = await startSimProcess(['--hosts', String(HOSTS), '--vms', String(VMS), '--vnc', 'synthetic', '--power-op-ms', '1']);
+  out(`simulator (own process): ${HOSTS} hosts, ${VMS} VMs, started in ${(performance.now() - t0).toFixed(0)} ms`);
   const dir = await mkdtemp(join(tmpdir(), 'porthole-bench-'));
   const manager = await PoolManager.open({ store: new ConfigStore(dir), secrets: new SecretStore(memoryOnlyCipher) });
   try {
-    const master = sim.hosts[0]!;
+    const master = sim.info.hosts[0]!;
     const id = await manager.add(
-      { name: 'bench', address: `${master.address}:${sim.port}`, username: sim.user, password: sim.password, remember: false },
+      { name: 'bench', address: `${master.address}:${sim.port}`, username: sim.info.user, password: sim.info.password, remember: false },
       { pins: [{ address: master.address, fingerprint: master.fingerprint, source: 'user' }] },
     );
     const before = mem();
@@ -58,26 +60,28 @@ export async function run(): Promise<void> {
     const vmCount = snapshot.nodes.filter((n) => n.kind === 'vm').length;
     out(`first full tree: ${(t3 - t1).toFixed(0)} ms (connect+load+pins+snapshot ${(t2 - t1).toFixed(0)} ms, buildTree ${(t3 - t2).toFixed(1)} ms); ${snapshot.nodes.length} nodes, ${vmCount} VMs, ${tree[0]?.children.length ?? 0} top-level children`);
     out(`pins: ${manager.certificates(id).length} hosts pinned`);
-    out(`memory: heap ${before.heap.toFixed(0)} → ${after.heap.toFixed(0)} MB (Δ ${(after.heap - before.heap).toFixed(0)} MB), rss ${before.rss.toFixed(0)} → ${after.rss.toFixed(0)} MB (Δ ${(after.rss - before.rss).toFixed(0)} MB)`);
+    out(`memory: heap ${before.heap.toFixed(0)} → ${after.heap.toFixed(0)} MB (Δ ${(after.heap - before.heap).toFixed(0)} MB), rss ${before.rss.toFixed(0)} → ${after.rss.toFixed(0)} MB (Δ ${(after.rss - before.rss).toFixed(0)} MB)${'gc' in globalThis ? ', after full GC' : ''}`);
+    target({ target: 'connect → full tree, 10k VMs (Node, reported)', figure: fig(t3 - t1, 'ms', 0), peer: `snapshot+buildTree ${fig(t3 - t2, 'ms', 1)}`, met: 'reported' });
 
     // Event-to-diff latency: another client changes a VM's power state; time until the diff names it.
     const vms = snapshot.nodes.filter((n): n is VmNode => n.kind === 'vm').slice(0, POWER_CHANGES);
     const latencies: number[] = [];
     const sizes: number[] = [];
     for (const vm of vms) {
-      const target = vm.powerState === 'Running' ? 'Halted' : 'Running';
+      const wanted = vm.powerState === 'Running' ? 'Halted' : 'Running';
       const start = performance.now();
       const seen = new Promise<void>((resolve) => {
         const on = (d: { upserts: { id: string }[]; removes: string[] }): void => {
           sizes.push(d.upserts.length + d.removes.length);
-          if (d.upserts.some((n) => n.id === vm.id && (n as VmNode).powerState === target)) {
+          if (d.upserts.some((n) => n.id === vm.id && (n as VmNode).powerState === wanted)) {
             manager.off('diff', on);
             resolve();
           }
         };
         manager.on('diff', on);
       });
-      await sim.act(vm.uuid, target === 'Running' ? 'start' : 'hard_shutdown');
+      const ref = await sim.rpc('VM.get_by_uuid', [vm.uuid]);
+      await sim.rpc(wanted === 'Running' ? 'VM.start' : 'VM.hard_shutdown', wanted === 'Running' ? [ref, false, false] : [ref]);
       await seen;
       latencies.push(performance.now() - start);
     }
@@ -87,6 +91,7 @@ export async function run(): Promise<void> {
     out(`diff size (nodes): p50 ${pct(sizes, 50)}, max ${sizes.at(-1) ?? 0}`);
     const end = mem();
     out(`memory after the changes: heap ${end.heap.toFixed(0)} MB, rss ${end.rss.toFixed(0)} MB`);
+    target({ target: 'main-process heap with 10k VMs ≤ 60 MiB', figure: fig(end.heap, 'MiB', 0), peer: `before connect ${fig(before.heap, 'MiB', 0)}`, met: end.heap <= 60 });
   } finally {
     await manager.close();
     await sim.stop();

@@ -1,14 +1,16 @@
 /**
  * Bench runner: `npm run bench -- <name>` runs `test/bench/<name>.ts`'s exported `run()`; with no name
  * it runs every bench in this folder, one after the other. Benches print figures; they assert nothing.
+ * The targets they checked end the output as one table (summary.ts).
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { printSummary } from './summary';
 
 const dir = import.meta.dirname;
 const names = process.argv.slice(2);
-const all = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.endsWith('.d.ts')).map((f) => f.slice(0, -3)).sort();
+const all = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f !== 'summary.ts' && !f.endsWith('.d.ts')).map((f) => f.slice(0, -3)).sort();
 const chosen = names.length === 0 ? all : names;
 for (const name of chosen) {
   if (!all.includes(name)) {
@@ -23,3 +25,4 @@ for (const name of chosen) {
   process.stdout.write(`== ${name}\n`);
   await mod.run();
 }
+printSummary();

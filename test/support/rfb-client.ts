@@ -5,7 +5,8 @@
  * How it works: bytes from the stream collect in a buffer; `read(n)` resolves when n bytes are there
  * (or fails on timeout / end of stream). `handshake` speaks 3.3 or 3.8 with security None and records
  * the raw greeting and security bytes for assertions. Updates are read as Raw rectangles (plus the
- * DesktopSize pseudo-rectangle) into an RGBA buffer, decoding whatever pixel format was set.
+ * DesktopSize pseudo-rectangle) into an RGBA buffer, decoding whatever pixel format was set; other
+ * encodings go to a decoder registered with `useDecoder` (for example noVNC's own, `novnc-decoder.ts`).
  */
 import type { Duplex } from 'node:stream';
 
@@ -46,8 +47,28 @@ export interface ServerInit {
 
 /** One decoded FramebufferUpdate. */
 export interface UpdateInfo {
-  rects: { x: number; y: number; w: number; h: number; encoding: number }[];
+  rects: UpdateRect[];
 }
+
+/** A rectangle of one update. */
+export interface UpdateRect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  encoding: number;
+}
+
+/** The client's input as a decoder sees it: what is buffered, dropping what it used, waiting for more. */
+export interface ByteSource {
+  buffered(): Buffer;
+  consume(n: number): void;
+  /** Resolves once more bytes than now are buffered. */
+  more(): Promise<void>;
+}
+
+/** Decodes one rectangle of a non-Raw encoding from `io` into `client.rgba`. */
+export type RectDecoder = (rect: UpdateRect, io: ByteSource, client: RfbClient) => Promise<void>;
 
 /** RFB test client over any duplex stream (unix socket, TCP, in-memory pair, TLS tunnel). */
 export class RfbClient {
@@ -63,6 +84,7 @@ export class RfbClient {
   private input: Buffer = Buffer.alloc(0);
   private ended: Error | undefined;
   private waiter: (() => void) | undefined;
+  private readonly decoders = new Map<number, RectDecoder>();
 
   constructor(private readonly stream: Duplex) {
     stream.on('data', (d: Buffer) => {
@@ -85,6 +107,19 @@ export class RfbClient {
 
   /** Resolves with exactly `n` bytes. */
   async read(n: number, timeoutMs = READ_TIMEOUT_MS): Promise<Buffer> {
+    await this.buffer(n, timeoutMs);
+    const out = this.input.subarray(0, n);
+    this.input = this.input.subarray(n);
+    return Buffer.from(out);
+  }
+
+  /** Decodes rectangles of `encoding` with `decoder` from now on. */
+  useDecoder(encoding: number, decoder: RectDecoder): void {
+    this.decoders.set(encoding, decoder);
+  }
+
+  /** Waits until at least `n` bytes are buffered. */
+  private async buffer(n: number, timeoutMs = READ_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.input.length < n) {
       if (this.ended !== undefined) throw this.ended;
@@ -99,9 +134,6 @@ export class RfbClient {
       });
       this.waiter = undefined;
     }
-    const out = this.input.subarray(0, n);
-    this.input = this.input.subarray(n);
-    return Buffer.from(out);
   }
 
   /** Resolves when the server closes the stream (fails after `timeoutMs`). */
@@ -259,7 +291,11 @@ export class RfbClient {
         const bpp = this.format.bitsPerPixel / 8;
         const data = await this.read(rect.w * rect.h * bpp, timeoutMs);
         this.applyRaw(rect, data);
-      } else throw new Error(`unexpected encoding ${rect.encoding}`);
+      } else {
+        const decoder = this.decoders.get(rect.encoding);
+        if (decoder === undefined) throw new Error(`unexpected encoding ${rect.encoding}`);
+        await decoder(rect, this.byteSource(timeoutMs), this);
+      }
     }
     return info;
   }
@@ -272,7 +308,7 @@ export class RfbClient {
     while (missing > 0) {
       const info = await this.readUpdate(timeoutMs);
       for (const r of info.rects) {
-        if (r.encoding !== 0) continue;
+        if (r.encoding === -223) continue;
         for (let y = r.y; y < r.y + r.h; y++) {
           for (let x = r.x; x < r.x + r.w; x++) {
             const i = y * this.width + x;
@@ -286,6 +322,16 @@ export class RfbClient {
       if (missing > 0) this.requestUpdate(false);
     }
     return this.rgba.slice();
+  }
+
+  private byteSource(timeoutMs: number): ByteSource {
+    return {
+      buffered: () => this.input,
+      consume: (n) => {
+        this.input = this.input.subarray(n);
+      },
+      more: () => this.buffer(this.input.length + 1, timeoutMs),
+    };
   }
 
   /** Ends the stream. */

@@ -6,14 +6,16 @@
  * The server greets `RFB 003.008`; a client answering 3.7 or 3.8 gets that version's security list
  * (None only), anything else 3.x is treated as 3.3 (the spec's rule) and gets the security type as a
  * u32. In `normal` the fixed-size client messages are parsed from an input buffer; an unknown message
- * type closes the connection (there is no way to skip it). Updates use Raw rectangles in the client's
- * pixel format plus the DesktopSize pseudo-rectangle after a resize. Damage from the framebuffer is
+ * type closes the connection (there is no way to skip it). Updates use Tight (`tight.ts`) when the client
+ * lists it before Raw and its pixel format allows a 3-byte TPIXEL, else Raw rectangles in the client's
+ * pixel format, plus the DesktopSize pseudo-rectangle after a resize. Damage from the framebuffer is
  * collected per connection; an incremental request is answered only when something inside it changed
  * (held until then), a non-incremental one at once with the whole requested area.
  */
 import type { Duplex } from 'node:stream';
 import { getLogger } from '../../../shared/log';
 import { contains, intersect, union, type Framebuffer, type Rect } from './framebuffer';
+import { DEFAULT_TIGHT_ZLIB_LEVEL, ENCODING_COMPRESS_LEVEL_0, ENCODING_TIGHT, encodeTight, tightUsable } from './tight';
 import { DEFAULT_PIXEL_FORMAT, encodeRect, readPixelFormat, unsupportedReason, writePixelFormat, type PixelFormat } from './pixel-format';
 
 const log = getLogger('sim-rfb');
@@ -58,6 +60,9 @@ export class RfbServerConnection {
   private input: Buffer = Buffer.alloc(0);
   private pixelFormat: PixelFormat = DEFAULT_PIXEL_FORMAT;
   private encodings = new Set<number>([ENCODING_RAW]);
+  /** Tight was listed before Raw in the last SetEncodings. */
+  private prefersTight = false;
+  private zlibLevel = DEFAULT_TIGHT_ZLIB_LEVEL;
   private dirty: Rect[] = [];
   private pending: PendingRequest | undefined;
   /** The size this client believes the screen has. */
@@ -212,8 +217,15 @@ export class RfbServerConnection {
         const count = buf.readUInt16BE(2);
         const size = 4 + 4 * count;
         if (buf.length < size) return 0;
-        this.encodings = new Set<number>();
-        for (let i = 0; i < count; i++) this.encodings.add(buf.readInt32BE(4 + 4 * i));
+        const list: number[] = [];
+        for (let i = 0; i < count; i++) list.push(buf.readInt32BE(4 + 4 * i));
+        this.encodings = new Set(list);
+        // The client's order is its preference (RFC 6143 §7.5.2).
+        const tight = list.indexOf(ENCODING_TIGHT);
+        const raw = list.indexOf(ENCODING_RAW);
+        this.prefersTight = tight >= 0 && (raw < 0 || tight < raw);
+        const level = list.find((e) => e >= ENCODING_COMPRESS_LEVEL_0 && e <= ENCODING_COMPRESS_LEVEL_0 + 9);
+        this.zlibLevel = level === undefined ? DEFAULT_TIGHT_ZLIB_LEVEL : level - ENCODING_COMPRESS_LEVEL_0;
         return size;
       }
       case 3: {
@@ -314,29 +326,33 @@ export class RfbServerConnection {
   }
 
   private buildUpdate(rects: Rect[], desktopSize: boolean): Buffer {
+    const parts: Buffer[] = [];
+    let count = 0;
+    const header = (r: Rect, encoding: number): Buffer => {
+      const h = Buffer.alloc(12);
+      h.writeUInt16BE(r.x, 0);
+      h.writeUInt16BE(r.y, 2);
+      h.writeUInt16BE(r.w, 4);
+      h.writeUInt16BE(r.h, 6);
+      h.writeInt32BE(encoding, 8);
+      count++;
+      return h;
+    };
+    if (desktopSize) parts.push(header({ x: 0, y: 0, w: this.fb.width, h: this.fb.height }, ENCODING_DESKTOP_SIZE));
+    const tight = this.prefersTight && tightUsable(this.pixelFormat);
     const bytesPerPixel = this.pixelFormat.bitsPerPixel / 8;
-    const count = rects.length + (desktopSize ? 1 : 0);
-    let size = 4 + 12 * count;
-    for (const r of rects) size += r.w * r.h * bytesPerPixel;
-    const out = Buffer.alloc(size);
-    out.writeUInt8(0, 0);
-    out.writeUInt16BE(count, 2);
-    let o = 4;
-    if (desktopSize) {
-      out.writeUInt16BE(this.fb.width, o + 4);
-      out.writeUInt16BE(this.fb.height, o + 6);
-      out.writeInt32BE(ENCODING_DESKTOP_SIZE, o + 8);
-      o += 12;
-    }
     for (const r of rects) {
-      out.writeUInt16BE(r.x, o);
-      out.writeUInt16BE(r.y, o + 2);
-      out.writeUInt16BE(r.w, o + 4);
-      out.writeUInt16BE(r.h, o + 6);
-      out.writeInt32BE(ENCODING_RAW, o + 8);
-      o = encodeRect(this.fb.rgba, this.fb.width, r.x, r.y, r.w, r.h, this.pixelFormat, out, o + 12);
+      if (tight) {
+        for (const tile of encodeTight(this.fb.rgba, this.fb.width, r, this.zlibLevel)) parts.push(header(tile.rect, ENCODING_TIGHT), tile.body);
+      } else {
+        const body = Buffer.alloc(r.w * r.h * bytesPerPixel);
+        encodeRect(this.fb.rgba, this.fb.width, r.x, r.y, r.w, r.h, this.pixelFormat, body, 0);
+        parts.push(header(r, ENCODING_RAW), body);
+      }
     }
-    return out;
+    const head = Buffer.alloc(4);
+    head.writeUInt16BE(count, 2);
+    return Buffer.concat([head, ...parts]);
   }
 }
 

@@ -1,0 +1,79 @@
+/**
+ * The simulator in its own process for benches (`npm run sim` as a child), so the figures of the
+ * process under test (heap, CPU, event-loop stalls) do not include the simulator's own work.
+ *
+ * How it works: `tsx electron/sim/cli.ts …` is spawned; its one JSON line (master URL, credentials,
+ * host fingerprints) is read from stdout. `rpc` makes JSON-RPC calls over TLS pinned to those
+ * fingerprints (tls-pin's agent: verification stays on). `stop` sends SIGTERM and waits for the exit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { pinnedAgent } from '../../electron/core/tls-pin';
+
+const root = join(import.meta.dirname, '..', '..');
+
+/** What the simulator's CLI prints. */
+export interface SimInfo {
+  master: string;
+  user: string;
+  password: string;
+  hosts: { name: string; address: string; fingerprint: string }[];
+}
+
+/** A running simulator process. */
+export interface SimProcess {
+  info: SimInfo;
+  /** The master's port. */
+  port: number;
+  /** One JSON-RPC call to the master; throws on an XAPI error. */
+  rpc(method: string, params: unknown[]): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/** Starts `npm run sim -- ARGS` and resolves once it printed its JSON line. */
+export async function startSimProcess(args: string[]): Promise<SimProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'electron/sim/cli.ts'), ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PORTHOLE_LOG: process.env.PORTHOLE_LOG ?? 'warn' },
+  });
+  const info = await new Promise<SimInfo>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(out.slice(0, nl)) as SimInfo);
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited with ${code ?? 'a signal'} before it was ready`)));
+  });
+  const fingerprints = new Map(info.hosts.map((h) => [h.address, h.fingerprint]));
+  const agent = pinnedAgent((host) => fingerprints.get(host));
+  let session: string | undefined;
+  const call = async (method: string, params: unknown[]): Promise<unknown> => {
+    const res = await request(new URL('/jsonrpc', info.master), {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }),
+    });
+    const body = (await res.body.json()) as { result?: unknown; error?: { message: string; data?: string[] } };
+    if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}(${(body.error.data ?? []).join(', ')})`);
+    return body.result;
+  };
+  return {
+    info,
+    port: Number(new URL(info.master).port),
+    async rpc(method, params) {
+      session ??= (await call('session.login_with_password', [info.user, info.password, '1.0', 'porthole-bench'])) as string;
+      return call(method, [session, ...params]);
+    },
+    async stop() {
+      await agent.close();
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
