@@ -145,8 +145,11 @@ export interface Requests {
   'pool:remove': [{ id: string }, undefined];
   'pool:connect': [{ id: string; password?: string }, undefined];
   'pool:disconnect': [{ id: string }, undefined];
-  /** The user accepted `fingerprint` for `address` (only valid for the certificate currently awaiting trust). */
-  'pool:trust': [{ id: string; address: string; fingerprint: string }, undefined];
+  /**
+   * The user accepted `fingerprint` for `address` (only valid for the certificate currently awaiting
+   * trust). For a changed certificate `replace: true` is required: the deliberate "Trust new certificate".
+   */
+  'pool:trust': [{ id: string; address: string; fingerprint: string; replace?: boolean }, undefined];
   'pool:certificates': [{ id: string }, PinnedHost[]];
   /** Removes a pinned certificate: the explicit step before a changed certificate can be trusted (no "continue anyway"). */
   'pool:forget-certificate': [{ id: string; address: string }, undefined];

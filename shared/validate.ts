@@ -111,8 +111,8 @@ export function isConnectArg(v: unknown): v is { id: string; password?: string }
 }
 
 /** The pool:trust argument. */
-export function isTrustArg(v: unknown): v is { id: string; address: string; fingerprint: string } {
-  return isObj(v) && isId(v.id) && isAddress(v.address) && isFingerprint(v.fingerprint);
+export function isTrustArg(v: unknown): v is { id: string; address: string; fingerprint: string; replace?: boolean } {
+  return isObj(v) && isId(v.id) && isAddress(v.address) && isFingerprint(v.fingerprint) && optional(v.replace, isBool);
 }
 
 /** The pool:forget-certificate argument. */

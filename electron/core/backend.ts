@@ -204,7 +204,7 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
     },
     'pool:trust': (arg) => {
       if (!isTrustArg(arg)) throw bad('pool:trust');
-      manager.trust(arg.id, arg.address, arg.fingerprint);
+      manager.trust(arg.id, arg.address, arg.fingerprint, arg.replace === true);
       return Promise.resolve(undefined);
     },
     'pool:certificates': (arg) => {

@@ -312,13 +312,13 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
   }
 
   /**
-   * Accepts the certificate awaiting trust. Refused for a changed certificate: the old pin must be
-   * removed first (`forgetCertificate`), on purpose a separate, explicit step.
+   * Accepts the certificate awaiting trust. A changed certificate needs `replace` (the user's
+   * deliberate "Trust new certificate", which re-pins) or removing the old pin first (`forgetCertificate`).
    */
-  trust(id: string, address: string, fingerprint: string): void {
+  trust(id: string, address: string, fingerprint: string, replace = false): void {
     const fp = normalizeFingerprint(fingerprint);
     if (fp === undefined) throw new PortholeError('INVALID_ARGUMENT', 'Not a SHA-256 fingerprint.');
-    this.entry(id).session.trust(address, fp);
+    this.entry(id).session.trust(address, fp, replace);
   }
 
   /** Pins a fingerprint for an address without a connection (CLI `--trust-fingerprint`). */

@@ -249,15 +249,16 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
   }
 
   /**
-   * The user accepted `fingerprint` for `address`. Only valid for the certificate awaiting trust, and
-   * never for a changed one: that pin must first be removed explicitly (`forgetPin`).
+   * The user accepted `fingerprint` for `address`. Only valid for the certificate awaiting trust. A
+   * changed one is refused unless `replace` says the user deliberately chose "Trust new certificate"
+   * after seeing both fingerprints (then the old pin is replaced by the new one).
    */
-  trust(address: string, fingerprint: string): void {
+  trust(address: string, fingerprint: string, replace = false): void {
     const s = this.current;
     if (s.kind !== 'awaiting-trust' || s.address !== address) {
       throw new PortholeError('INVALID_ARGUMENT', `No certificate of ${address} is waiting for a decision.`);
     }
-    if (s.reason === 'changed') {
+    if (s.reason === 'changed' && !replace) {
       throw new PortholeError(
         'CERT_CHANGED',
         `The certificate of ${address} changed (pinned ${s.previousFingerprint ?? '?'}, now ${s.certificate.fingerprint}). Remove the pinned certificate first if the change is expected.`,
