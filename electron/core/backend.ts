@@ -29,7 +29,7 @@ import { ConfigStore, defaultConfigDir } from './config-store';
 import type { ConsoleSource } from './console-source';
 import { parseAddress } from './pins';
 import { PoolManager } from './pool-manager';
-import type { SessionTiming } from './pool-session';
+import type { SessionTiming } from './pools/session';
 import { SecretStore, type SecretCipher } from './secret-store';
 import { normalizeFingerprint } from './tls-pin';
 

@@ -6,7 +6,7 @@
  * pinned TLS connection to the host in `location`, and re-logs in once after a 401.
  */
 import { PortholeError } from '../../shared/errors';
-import type { PoolSession } from './pool-session';
+import type { PoolSession } from './pools/session';
 
 /** Where one console lives, as the pool reported it. */
 export interface ConsoleUpstream {

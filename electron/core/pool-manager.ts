@@ -22,7 +22,7 @@ import { getLogger } from '../../shared/log';
 import type { ConfigData, ConfigStore, StoredPool } from './config-store';
 import { sessionConsoleSource, type ConsoleSource } from './console-source';
 import { PinBook, parseAddress } from './pins';
-import { PoolSession, type SessionTiming } from './pool-session';
+import { PoolSession, type SessionTiming } from './pools/session';
 import type { SecretStore } from './secret-store';
 import { TaskBook } from './task-book';
 import { normalizeFingerprint, probeCertificate } from './tls-pin';

@@ -1,11 +1,12 @@
 /**
  * Types for the parts of the untyped `xen-api` package (4.x, vatesfr/xen-orchestra) that Porthole uses.
  *
- * Porthole constructs `Xapi` with `watchEvents: false` and drives `event.from` itself; it replaces the
- * package's undici dispatcher with the pinned one (`_undiciDispatcher` + `_setUrl`, see pool-session.ts),
- * and uses `_sessionOpen` to re-login once after a console 401. Those three are internals of 4.x,
- * typed here so a package upgrade that renames them fails the type check instead of silently
- * dropping the pin.
+ * Porthole constructs `Xapi` with `watchEvents: false` and drives `event.from` itself. Only
+ * `core/pools/xapi-adapter.ts` touches the internals of 4.x below: it replaces the package's undici
+ * dispatcher with the pinned one (`_undiciDispatcher` + `_setUrl`), reads `_sessionId`, re-logs in
+ * with `_sessionOpen` after a console 401 and logs out with `_call` so it can wait for the answer.
+ * They are typed here so a package upgrade that renames them fails the type check instead of
+ * silently dropping the pin.
  */
 declare module 'xen-api' {
   import type { EventEmitter } from 'node:events';
@@ -58,5 +59,7 @@ declare module 'xen-api' {
     _setUrl(url: XapiUrl): void;
     _sessionOpen(): Promise<void>;
     _sessionId: string | undefined;
+    /** The raw call (no session id prepended); `timeout` in ms. */
+    _call(method: string, args?: unknown[], timeout?: number): Promise<unknown>;
   }
 }

@@ -127,6 +127,10 @@ export class HostServer {
     this.server?.setSecureContext({ key: tls.key, cert: tls.cert });
   }
 
+  private tampered(method: string, result: unknown): unknown {
+    return this.state.tamper === undefined ? result : this.state.tamper(method, result);
+  }
+
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
@@ -163,7 +167,7 @@ export class HostServer {
         return;
       }
       try {
-        const result = await dispatch(ctx, call.method, (call.params as unknown[] | undefined) ?? []);
+        const result = this.tampered(call.method, await dispatch(ctx, call.method, (call.params as unknown[] | undefined) ?? []));
         await reply(200, 'application/json', JSON.stringify(v2 ? { jsonrpc: '2.0', result, id } : { result, error: null, id }));
       } catch (e) {
         const f = e instanceof XapiFailure ? e : new XapiFailure('INTERNAL_ERROR', [e instanceof Error ? e.message : String(e)]);
@@ -181,7 +185,7 @@ export class HostServer {
       return;
     }
     try {
-      const result = await dispatch(ctx, call.method, call.params);
+      const result = this.tampered(call.method, await dispatch(ctx, call.method, call.params));
       await reply(200, 'text/xml', encodeSuccess(result));
     } catch (e) {
       const f = e instanceof XapiFailure ? e : new XapiFailure('INTERNAL_ERROR', [e instanceof Error ? e.message : String(e)]);

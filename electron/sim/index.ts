@@ -118,6 +118,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       state.sessions.expireAll();
     },
     expireSessions: () => state.sessions.expireAll(),
+    tamperReplies: (rewrite) => {
+      state.tamper = rewrite;
+    },
     slowReplies: (ms) => {
       state.replyDelayMs = Math.max(0, ms);
     },

@@ -58,6 +58,8 @@ export class PoolState {
   powerOpMs = 1500;
   /** Extra delay before each RPC reply (slowReplies fault). */
   replyDelayMs = 0;
+  /** Rewrites successful RPC results (tamperReplies fault): a hostile or broken pool. */
+  tamper: ((method: string, result: unknown) => unknown) | undefined;
   loginAttempts = 0;
   readonly connectsByStatus: Record<string, number> = {};
   readonly tunnels = new Set<Tunnel>();

@@ -43,6 +43,11 @@ export interface SimulatorFaults {
   failover(newMaster: string): Promise<void>;
   /** Every session becomes invalid (SESSION_INVALID), as after a toolstack restart. */
   expireSessions(): void;
+  /**
+   * Passes every successful RPC result through `rewrite` before it is sent (what a hostile or broken
+   * pool would answer: prototype keys, wrong types, null tokens); `undefined` restores honest replies.
+   */
+  tamperReplies(rewrite: ((method: string, result: unknown) => unknown) | undefined): void;
   /** Delay every RPC reply by `ms`. */
   slowReplies(ms: number): void;
   /** Destroys the open console streams of one VM (by uuid or name). */

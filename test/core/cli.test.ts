@@ -28,8 +28,8 @@ interface Run {
   stderr: string;
 }
 
-function porthole(args: string[], opts: { password?: string; stdin?: string } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORTHOLE_CONFIG_DIR: dir, PORTHOLE_LOG: 'silent' };
+function porthole(args: string[], opts: { password?: string; stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORTHOLE_CONFIG_DIR: dir, PORTHOLE_LOG: 'silent', ...opts.env };
   delete env.PORTHOLE_PASSWORD;
   if (opts.password !== undefined) env.PORTHOLE_PASSWORD = opts.password;
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'electron/cli/porthole.ts'), ...args], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -71,6 +71,17 @@ test('porthole CLI end to end', async (t) => {
       const real = sim.vm(v.uuid);
       assert.equal(v.power_state, real.powerState);
       if (v.host !== null) assert.equal(sim.hosts.find((h) => h.name === v.host)?.ref, real.residentOn);
+    }
+  });
+
+  await t.test('ls --json with DEBUG=* and PORTHOLE_LOG=debug: stdout is the JSON alone, no session id anywhere', async () => {
+    const ls = await porthole(['ls', '--json'], { password: sim.password, env: { DEBUG: '*', NODE_DEBUG: '', PORTHOLE_LOG: 'debug' } });
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.doesNotThrow(() => JSON.parse(ls.stdout), `stdout is JSON: ${ls.stdout.slice(0, 300)}`);
+    assert.match(ls.stderr, /\[xen-api\] .*session\.login_with_password/, "xen-api's debug lines go to our log");
+    for (const [name, text] of [['stdout', ls.stdout], ['stderr', ls.stderr]] as const) {
+      assert.doesNotMatch(text, /OpaqueRef:[0-9a-f]{8}-/i, `no opaque ref (session id) on ${name}`);
+      assert.ok(!text.includes(sim.password), `no password on ${name}`);
     }
   });
 

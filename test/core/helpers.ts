@@ -9,18 +9,18 @@ import type { TestContext } from 'node:test';
 import type { PoolState } from '../../shared/contract';
 import { ConfigStore } from '../../electron/core/config-store';
 import { PoolManager } from '../../electron/core/pool-manager';
-import type { SessionTiming } from '../../electron/core/pool-session';
+import type { SessionTiming } from '../../electron/core/pools/session';
 import { SecretStore, memoryOnlyCipher, type SecretCipher } from '../../electron/core/secret-store';
 import type { Simulator } from '../../electron/sim/types';
 
 /** Short timings so failure paths run in well under a second. */
 export const FAST: Partial<SessionTiming> = { backoffBaseMs: 100, backoffCapMs: 400, handshakeTimeoutMs: 2_000, eventTimeoutS: 5.1, taskPollMs: 500 };
 
-/** A manager on a fresh temp config dir; `cleanup` closes it and removes the dir. */
-export async function makeManager(cipher: SecretCipher = memoryOnlyCipher, dir?: string): Promise<{ manager: PoolManager; dir: string; cleanup: () => Promise<void> }> {
+/** A manager on a fresh temp config dir (FAST timings unless `timing` is given); `cleanup` closes it and removes the dir. */
+export async function makeManager(cipher: SecretCipher = memoryOnlyCipher, dir?: string, timing: Partial<SessionTiming> = FAST): Promise<{ manager: PoolManager; dir: string; cleanup: () => Promise<void> }> {
   const own = dir === undefined;
   const configDir = dir ?? (await mkdtemp(join(tmpdir(), 'porthole-pools-')));
-  const manager = await PoolManager.open({ store: new ConfigStore(configDir), secrets: new SecretStore(cipher), timing: FAST });
+  const manager = await PoolManager.open({ store: new ConfigStore(configDir), secrets: new SecretStore(cipher), timing });
   return {
     manager,
     dir: configDir,

@@ -1,0 +1,172 @@
+/**
+ * The event loop of a connected pool: `event.from` feeding the inventory and the task tracker, and
+ * member certificate pinning after each full load.
+ *
+ * How it works: `event.from` with token "" returns every watched object (a full load, diffed by value
+ * against what the page has), then blocks for changes. Replies come from the network, so
+ * `parseEventReply` checks their shape: a reply that is not `{events: [...], token: "<non-empty>"}`
+ * ends the loop as malformed (the session backs off instead of reloading in a tight loop); single
+ * events of the wrong shape are dropped. Records are grouped in null-prototype tables, so a class or
+ * ref named `__proto__` is just a key. `EVENTS_LOST` reloads, but twice in a row without a change in
+ * between ends the loop like a malformed reply.
+ */
+import { PortholeError, type ErrorCode } from '../../../shared/errors';
+import { INVENTORY_CLASSES, type PoolInventory, type RecordTables, type XapiEvent } from '../../../shared/inventory-build';
+import { getLogger } from '../../../shared/log';
+import type { PinBook } from '../pins';
+import { fingerprintFromPem } from '../tls-pin';
+import { describeTransport, xapiCode } from '../xapi-errors';
+import type { XapiConnection } from './xapi-adapter';
+
+const log = getLogger('pool');
+
+/** Classes watched with `event.from`: the inventory's plus tasks (for power actions). */
+export const WATCHED_CLASSES: readonly string[] = [...new Set<string>([...INVENTORY_CLASSES, 'task'])];
+
+/** The operations `event.from` reports. */
+const OPERATIONS = new Set(['add', 'mod', 'del']);
+
+/** An `event.from` reply that is not shaped like one. */
+export class MalformedEventReply extends PortholeError {
+  constructor(detail: string) {
+    super('XAPI_ERROR', `The pool sent a malformed event reply (${detail}).`);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A checked `event.from` reply: the well-formed events, how many were dropped, the next token. */
+export interface EventReply {
+  events: XapiEvent[];
+  dropped: number;
+  token: string;
+}
+
+/** Reads `{events, token}` from an `event.from` reply; throws `MalformedEventReply` when it is not one. */
+export function parseEventReply(reply: unknown): EventReply {
+  if (!isRecord(reply)) throw new MalformedEventReply(reply === null ? 'null' : Array.isArray(reply) ? 'an array' : typeof reply);
+  const { events: raw, token } = reply;
+  if (!Array.isArray(raw)) throw new MalformedEventReply('no event list');
+  if (typeof token !== 'string' || token === '') throw new MalformedEventReply('no token');
+  const events: XapiEvent[] = [];
+  for (const e of raw as unknown[]) {
+    if (!isRecord(e)) continue;
+    const { class: cls, ref, operation, snapshot } = e;
+    if (typeof cls !== 'string' || typeof ref !== 'string' || typeof operation !== 'string' || !OPERATIONS.has(operation)) continue;
+    if (operation !== 'del' && !isRecord(snapshot)) continue;
+    events.push({ class: cls.toLowerCase(), operation, ref, snapshot });
+  }
+  return { events, dropped: raw.length - events.length, token };
+}
+
+/** Groups a full `event.from` reply into record tables for `PoolInventory.load` (null-prototype maps). */
+export function tablesOf(events: readonly XapiEvent[]): RecordTables {
+  const tables = Object.create(null) as Record<string, Record<string, unknown>>;
+  for (const e of events) {
+    if (e.operation === 'del' || e.snapshot === undefined) continue;
+    const table = (tables[e.class] ??= Object.create(null) as Record<string, unknown>);
+    table[e.ref] = e.snapshot;
+  }
+  return tables;
+}
+
+/** Why the loop stopped. */
+export interface WatchEnd {
+  reason: string;
+  code: ErrorCode;
+  /** The pool answered something no rule covers: back off before reconnecting. */
+  malformed: boolean;
+  /** At least one change arrived after the full load (the connection was working). */
+  steady: boolean;
+}
+
+/** What the loop needs from its session. */
+export interface EventLoopContext {
+  poolId: string;
+  conn: XapiConnection;
+  inventory: PoolInventory;
+  pins: PinBook;
+  eventTimeoutS: number;
+  /** True once the session moved on (disconnect, reconnect): the loop stops. */
+  stale(): boolean;
+  /** The current member addresses (to persist). */
+  onMembers(addresses: string[]): void;
+  /** Events of every watched class (tasks are tracked from these). */
+  onEvents(events: readonly XapiEvent[]): void;
+  /** The inventory has changes to send. */
+  onInventory(): void;
+  /** A full load is in. */
+  onLoaded(): void;
+}
+
+/** Runs the event loop until the connection is lost or the session moves on; returns why it stopped. */
+export async function watchEvents(ctx: EventLoopContext): Promise<WatchEnd> {
+  const { conn } = ctx;
+  let token = '';
+  let steady = false;
+  let lostInARow = 0;
+  const stopped: WatchEnd = { reason: 'disconnected', code: 'NOT_CONNECTED', malformed: false, steady };
+  for (;;) {
+    let reply: EventReply;
+    try {
+      reply = parseEventReply(await conn.call('event.from', WATCHED_CLASSES, token, ctx.eventTimeoutS));
+    } catch (error) {
+      if (ctx.stale()) return { ...stopped, steady };
+      if (error instanceof MalformedEventReply) return { reason: error.message, code: error.code, malformed: true, steady };
+      const code = xapiCode(error);
+      if (code === 'EVENTS_LOST') {
+        // A reload, unless it would be the second without any change in between (a broken pool).
+        lostInARow++;
+        if (token === '' || lostInARow > 1) return { reason: 'The pool keeps answering EVENTS_LOST.', code: 'XAPI_ERROR', malformed: true, steady };
+        token = '';
+        continue;
+      }
+      return code === undefined
+        ? { reason: `Lost the connection to ${conn.master} (${describeTransport(error)}).`, code: 'HOST_UNREACHABLE', malformed: false, steady }
+        : { reason: `The pool answered ${code}.`, code: 'HOST_UNREACHABLE', malformed: false, steady };
+    }
+    if (ctx.stale()) return { ...stopped, steady };
+    if (reply.dropped > 0) log.warn('dropped malformed events', { pool: ctx.poolId, count: reply.dropped });
+    const { events } = reply;
+    const first = token === '';
+    if (first) {
+      ctx.inventory.load(tablesOf(events));
+      await pinMembers(ctx);
+      if (ctx.stale()) return { ...stopped, steady };
+    } else {
+      ctx.inventory.applyEvents(events);
+      lostInARow = 0;
+      steady = true;
+      if (events.some((e) => e.class === 'host' && e.operation !== 'mod')) {
+        pinMembers(ctx).catch((error: unknown) => log.warn('cannot pin the members', { pool: ctx.poolId, error }));
+      }
+    }
+    ctx.onEvents(events);
+    token = reply.token;
+    if (ctx.inventory.hasChanges) ctx.onInventory();
+    if (first) ctx.onLoaded();
+  }
+}
+
+/** Pins every host's certificate as the (trusted) master reports it, and remembers member addresses. */
+export async function pinMembers(ctx: EventLoopContext): Promise<void> {
+  const master = ctx.conn.master;
+  const hosts = ctx.inventory.hosts().filter((h) => h.address !== '');
+  ctx.onMembers(hosts.map((h) => h.address));
+  await Promise.all(
+    hosts.map(async (h) => {
+      try {
+        const pem = await ctx.conn.call('host.get_server_certificate', h.ref);
+        if (ctx.stale() || typeof pem !== 'string') return;
+        const fp = fingerprintFromPem(pem);
+        // The master was verified by its own pin on this very connection; the pool's word does not override the user's.
+        if (h.address === master && ctx.pins.get(h.address) !== undefined) return;
+        if (ctx.pins.set(h.address, fp, 'pool')) log.info('pinned member', { pool: ctx.poolId, host: h.address });
+      } catch (error) {
+        log.warn('cannot read a host certificate', { pool: ctx.poolId, host: h.address, code: xapiCode(error) ?? describeTransport(error) });
+      }
+    }),
+  );
+}
