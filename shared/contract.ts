@@ -82,7 +82,7 @@ export interface PoolInput {
 
 /** A power operation or migration Porthole started, as the task list shows it. */
 export interface TaskInfo {
-  /** Local id (`${poolId}/${n}`). */
+  /** Local id (`${poolId}:task-${n}`). */
   id: string;
   poolId: string;
   vmUuid: string;

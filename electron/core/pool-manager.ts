@@ -402,6 +402,7 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
   }
 
   private connectedVm(poolId: string, vmUuid: string): { session: PoolSession; vm: VmNode } {
+    this.flush();
     const session = this.entry(poolId).session;
     if (session.state.kind !== 'connected') throw new PortholeError('NOT_CONNECTED', `${this.entry(poolId).stored.name} is not connected.`);
     const ref = session.inventory.vmRef(vmUuid);

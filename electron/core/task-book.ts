@@ -39,7 +39,8 @@ export class TaskBook extends EventEmitter<TaskBookEvents> {
 
   /** Records a new operation (pending, progress 0); returns its id. */
   begin(meta: Pick<TaskInfo, 'poolId' | 'vmUuid' | 'vmName' | 'action' | 'label'>): string {
-    const id = `${meta.poolId}/${this.next++}`;
+    // Ids pass the contract's `isId` guard (no slash).
+    const id = `${meta.poolId}:task-${this.next++}`;
     this.entries.unshift({ info: { ...meta, id, status: 'pending', progress: 0, cancellable: false, startedAt: new Date().toISOString() } });
     this.trim();
     this.changed();
@@ -93,6 +94,8 @@ export class TaskBook extends EventEmitter<TaskBookEvents> {
     if (isFinal(e.info.status) || e.ref === undefined || e.session === undefined) throw new PortholeError('INVALID_ARGUMENT', `${e.info.label} has already finished.`);
     if (!e.info.cancellable) throw new PortholeError('OPERATION_NOT_ALLOWED', `${e.info.label} can no longer be cancelled: XAPI does not allow it at this stage.`);
     await e.session.call('task.cancel', e.ref);
+    // The task may already have finished (cancelled) while the call was answered: keep that outcome.
+    if (isFinal(e.info.status)) return;
     e.info = { ...e.info, status: 'cancelling', cancellable: false };
     this.changed();
   }

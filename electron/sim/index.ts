@@ -179,6 +179,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
           const cr = state.db.get('console', c);
           return { ref: c, uuid: str(cr, 'uuid'), protocol: str(cr, 'protocol'), location: str(cr, 'location') };
         }),
+        allowedOperations: strs(rec, 'allowed_operations'),
+        ips: [...new Set(Object.values(map(state.db.get('VM_guest_metrics', str(rec, 'guest_metrics')), 'networks')).filter((v): v is string => typeof v === 'string'))],
         currentOperations: Object.fromEntries(Object.entries(map(rec, 'current_operations')).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
       };
     },

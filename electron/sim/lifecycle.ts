@@ -399,6 +399,8 @@ function applyTransition(state: PoolState, vmRef: string, op: PowerOp, args: OpA
     }
     case 'pool_migrate': {
       const host = target ?? fail('HANDLE_INVALID', 'host', args.migrateTo ?? '');
+      // A destination that died during the memory copy fails the migration; the VM stays where it was.
+      if (!host.up) fail('HOST_OFFLINE', host.ref);
       // The domain moves: the old host's console rows go, new ones name the new host.
       destroyConsoles(state, vmRef);
       state.db.modify('VM', vmRef, { resident_on: host.ref, domid: nextDomid(state) });

@@ -86,6 +86,9 @@ export interface Simulator {
     consoles: { ref: string; uuid: string; protocol: string; location: string }[];
     /** `current_operations` (task ref → operation). */
     currentOperations: Record<string, string>;
+    allowedOperations: string[];
+    /** Addresses the guest agent reports (`VM_guest_metrics.networks` values), empty without one. */
+    ips: string[];
   };
   /** A task by ref: status, progress and whether it may be cancelled (undefined once destroyed). */
   task(ref: string): { status: string; progress: number; cancellable: boolean; errorInfo: string[] } | undefined;
