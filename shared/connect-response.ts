@@ -1,5 +1,5 @@
 /**
- * The byte-level parser of the answer to an XAPI console `CONNECT` (see XAPI-FACTS.md, "Console tunnel").
+ * The byte-level parser of the answer to an XAPI console `CONNECT` (see docs/xapi-notes.md, "The console tunnel").
  *
  * How it works: the caller accumulates the bytes read from the TLS socket and calls
  * `parseConnectResponse` after each read. The parser looks for the first CRLFCRLF; until it is there the

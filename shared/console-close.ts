@@ -22,6 +22,7 @@
  * | 4011 | idle-timeout   | CONSOLE_ERROR         | the server closed it after no keyboard/mouse input (xapi idle timeout) |
  * | 4012 | moved          | CONSOLE_ERROR         | the console was replaced (migration, reboot): open a new ticket |
  * | 4013 | shutdown       | CONSOLE_ERROR         | the bridge is shutting down (app quit, pool disconnected)      |
+ * | 4014 | silent         | CONSOLE_ERROR         | the host went silent: no CONNECT answer, or a 200 and then no RFB greeting |
  */
 import { ERROR_CODES, isErrorCode, type ErrorCode } from './errors';
 
@@ -40,6 +41,7 @@ export const CONSOLE_CLOSE = {
   'idle-timeout': 4011,
   moved: 4012,
   shutdown: 4013,
+  silent: 4014,
 } as const;
 
 /** A kind of console close. */

@@ -126,6 +126,20 @@ export interface TabState {
   protocol: ConsoleProtocol;
 }
 
+/** Settings of the console wall ("Overview"), kept with the UI state. */
+export interface WallSettings {
+  /** Most thumbnail connections open to one host at a time (WALL_LIMITS.perHost). */
+  perHost: number;
+  /** Seconds between two pictures of one VM (WALL_LIMITS.refreshSeconds). */
+  refreshSeconds: number;
+}
+
+/** Bounds and defaults of the wall settings. */
+export const WALL_LIMITS = {
+  perHost: { min: 1, max: 16, default: 4 },
+  refreshSeconds: { min: 1, max: 300, default: 5 },
+} as const;
+
 /** UI state kept in the config file. */
 export interface UiState {
   tabs: TabState[];
@@ -134,6 +148,7 @@ export interface UiState {
   /** Tree rows the user collapsed (pool ids and host node ids). */
   collapsed?: string[];
   theme?: ThemeChoice;
+  wall?: WallSettings;
 }
 
 /** Request channels: [argument, result]. */
@@ -164,6 +179,8 @@ export interface Requests {
   /** Asks XAPI to cancel a running operation (only while it is cancellable). */
   'task:cancel': [{ id: string }, undefined];
   'console:open': [{ poolId: string; vmUuid: string; protocol: ConsoleProtocol }, ConsoleTicket];
+  /** A one-time WebSocket URL on the bridge for a console wall with these settings (shared/wall-protocol.ts). */
+  'overview:open': [WallSettings, { url: string }];
   'ui:get': [undefined, UiState];
   'ui:set': [UiState, undefined];
   'demo:start': [undefined, { id: string }];
@@ -243,6 +260,7 @@ export const REQUEST_CHANNELS = [
   'task:list',
   'task:cancel',
   'console:open',
+  'overview:open',
   'ui:get',
   'ui:set',
   'demo:start',

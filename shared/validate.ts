@@ -6,7 +6,7 @@
  * the main process, the web harness and the shell. Strings are bounded so a hostile page cannot make the
  * backend store megabytes.
  */
-import type { ConsoleProtocol, PoolInput, TabState, UiState } from './contract';
+import { WALL_LIMITS, type ConsoleProtocol, type PoolInput, type TabState, type UiState, type WallSettings } from './contract';
 import { VM_ACTIONS, type VmAction } from './inventory';
 
 /** Longest accepted free-text field (names, addresses, user names), characters. */
@@ -148,6 +148,15 @@ function isNonNegInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 100_000;
 }
 
+function isIntIn(v: unknown, range: { min: number; max: number }): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= range.min && v <= range.max;
+}
+
+/** The overview:open argument (and the wall settings kept in the UI state). */
+export function isWallSettings(v: unknown): v is WallSettings {
+  return isObj(v) && isIntIn(v.perHost, WALL_LIMITS.perHost) && isIntIn(v.refreshSeconds, WALL_LIMITS.refreshSeconds);
+}
+
 /** The ui:set argument. */
 export function isUiState(v: unknown): v is UiState {
   return (
@@ -158,7 +167,8 @@ export function isUiState(v: unknown): v is UiState {
     optional(v.activeTab, isNonNegInt) &&
     optional(v.treeWidth, isNonNegInt) &&
     optional(v.collapsed, (c) => Array.isArray(c) && c.length <= MAX_COLLAPSED && c.every((x) => isText(x, 300))) &&
-    optional(v.theme, (t) => t === 'system' || t === 'light' || t === 'dark')
+    optional(v.theme, (t) => t === 'system' || t === 'light' || t === 'dark') &&
+    optional(v.wall, isWallSettings)
   );
 }
 

@@ -24,7 +24,9 @@ import {
   isVmActionArg,
   isVmMigrateArg,
   isVoidArg,
+  isWallSettings,
 } from '../../shared/validate';
+import type { OpenWallRequest } from './bridge';
 import { ConfigStore, defaultConfigDir } from './config-store';
 import type { ConsoleSource } from './console-source';
 import { parseAddress } from './pins';
@@ -51,6 +53,8 @@ export interface BackendDeps {
   secrets: SecretStore | SecretCipher;
   /** Opens a console through the bridge (one-time ws URL). */
   openConsole?: (source: ConsoleSource, req: { poolId: string; vmUuid: string; protocol: 'rfb' | 'vt100' }) => Promise<ConsoleTicket>;
+  /** Issues a console wall URL on the bridge. */
+  openWall?: (req: OpenWallRequest) => { url: string };
   /** Starts the demo pool. */
   demo?: () => Promise<DemoPool>;
   /** Reported by app:info. */
@@ -230,6 +234,12 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
       if (deps.openConsole === undefined) throw new PortholeError('CONSOLE_ERROR', 'No console bridge in this process.');
       return deps.openConsole(manager.consoleSource(arg.poolId), { poolId: arg.poolId, vmUuid: arg.vmUuid, protocol: arg.protocol });
     },
+    'overview:open': (arg) => {
+      if (!isWallSettings(arg)) throw bad('overview:open');
+      if (deps.openWall === undefined) throw new PortholeError('CONSOLE_ERROR', 'No console bridge in this process.');
+      const url = deps.openWall({ source: (poolId) => manager.consoleSource(poolId), perHost: arg.perHost, intervalMs: arg.refreshSeconds * 1000 });
+      return Promise.resolve(url);
+    },
     'ui:get': (arg) => {
       if (!isVoidArg(arg)) throw bad('ui:get');
       return Promise.resolve(manager.ui());
@@ -242,6 +252,7 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
         ...(arg.treeWidth === undefined ? {} : { treeWidth: arg.treeWidth }),
         ...(arg.collapsed === undefined ? {} : { collapsed: arg.collapsed }),
         ...(arg.theme === undefined ? {} : { theme: arg.theme }),
+        ...(arg.wall === undefined ? {} : { wall: { perHost: arg.wall.perHost, refreshSeconds: arg.wall.refreshSeconds } }),
       });
       return undefined;
     },

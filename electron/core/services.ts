@@ -7,11 +7,15 @@
  * How it works: each started part pushes its stop function onto a cleanup stack; `close()` runs the
  * stack in reverse (bridge last, backend first), logs and skips a failing step, and is idempotent. If
  * a start step throws, what already started is stopped before the error goes on. Electron-free.
+ * A pool whose state becomes `disconnected` (disconnect, remove, an edit that reconnects) has its
+ * consoles closed by the bridge with the shutdown code (4013) and its unused tickets revoked: a
+ * console must not outlive the session that opened it.
  */
+import type { Events } from '../../shared/contract';
 import { getLogger } from '../../shared/log';
 import { createBackend, type Backend } from './backend';
 import { createBridge } from './bridge';
-import { createDemoProvider, type DemoOptions } from './harness/demo';
+import { createDemoProvider, type DemoOptions } from '../demo/provider';
 import { SecretStore, type SecretCipher } from './secret-store';
 
 const log = getLogger('services');
@@ -80,11 +84,18 @@ export async function startServices(opts: ServicesOptions): Promise<Services> {
       configDir: opts.configDir,
       secrets: new SecretStore(opts.cipher),
       openConsole: (source, req) => bridge.openConsole(source, req),
+      openWall: (req) => bridge.openWall(req),
       demo: () => demo.start(),
       ...(opts.version === undefined ? {} : { version: opts.version }),
       harness: opts.harness,
     });
     stack.push(() => backend.close());
+    const unsubscribe = backend.on((channel, payload) => {
+      if (channel !== 'pool:state') return;
+      const { id, state } = payload as Events['pool:state'];
+      if (state.kind === 'disconnected') bridge.closePool(id);
+    });
+    stack.push(() => Promise.resolve(unsubscribe()));
     return { backend, bridgeOrigin: bridge.origin, close: () => stack.close() };
   } catch (error) {
     await stack.close();

@@ -3,7 +3,8 @@
  *
  * Order matters: the app:// scheme is registered as privileged before `ready`; a second instance
  * only focuses the first; logs go to <userData>/logs/porthole.log (rotated); every webContents is
- * locked down (no navigation, no redirects, no window.open, no permissions); the renderer is served
+ * locked down (no navigation, no redirects, no window.open; permissions per policy/permissions.ts:
+ * fullscreen and Local Network Access for our own page only, once the bridge listens); the renderer is served
  * from the packaged dist/renderer through app:// with the CSP; one IPC handler fronts the backend.
  */
 import { app, ipcMain, Menu, protocol, safeStorage, session, shell } from 'electron';
@@ -18,7 +19,8 @@ import { createInvokeHandler, INVOKE_CHANNEL } from './policy/ipc';
 import { createRotatingLog } from './policy/log-file';
 import { buildMenuTemplate, isShellAction } from './policy/menu-template';
 import type { MenuEntry, MenuItemAction } from './policy/menu-template';
-import { decideNavigation, decidePermission, decideRedirect, decideWindowOpen } from './policy/navigation';
+import { decideNavigation, decideRedirect, decideWindowOpen } from './policy/navigation';
+import { decidePermission } from './policy/permissions';
 import type { NavigationDecision } from './policy/navigation';
 import { parseCaptureArg, parsePopoutArg } from './policy/shell-requests';
 import { broadcast, createMainWindow, isOurWindow, mainWindow, openPopout, sendTo, setCapture, targetWindow } from './windows';
@@ -92,13 +94,20 @@ function installMenu(): void {
 
 async function start(): Promise<void> {
   await app.whenReady();
-  const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_contents, permission, callback) => callback(decidePermission(permission)));
-  ses.setPermissionCheckHandler((_contents, permission) => decidePermission(permission));
-  ses.setDevicePermissionHandler(() => false);
-
   const services = await startServices({ configDir: app.getPath('userData'), cipher: safeStorage, allowedOrigins: [APP_ORIGIN], version: app.getVersion(), harness: false });
   const { backend } = services;
+  // Installed before any window exists; the LNA grant needs the bridge's origin, known only now.
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((contents, permission, callback, details) =>
+    callback(decidePermission({ kind: 'request', permission, fromOurWindow: isOurWindow(contents.id), isMainFrame: details.isMainFrame, requestingUrl: details.requestingUrl }, services.bridgeOrigin)),
+  );
+  ses.setPermissionCheckHandler((contents, permission, requestingOrigin, details) =>
+    decidePermission(
+      { kind: 'check', permission, fromOurWindow: contents !== null && isOurWindow(contents.id), isMainFrame: details.isMainFrame, requestingUrl: details.requestingUrl, requestingOrigin, embeddingOrigin: details.embeddingOrigin },
+      services.bridgeOrigin,
+    ),
+  );
+  ses.setDevicePermissionHandler(() => false);
   const csp = buildCsp(services.bridgeOrigin);
   protocol.handle(APP_SCHEME, (request) => serveAppRequest(rendererDir, request, csp));
   backend.on((channel, payload) => broadcast(channel, payload));

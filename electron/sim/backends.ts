@@ -1,11 +1,12 @@
 /**
- * The console servers of one running VM: an RFB server of the chosen kind (from `./vnc`) and a text
+ * The console servers of one running VM: an RFB server of the chosen kind (from `./vnc`, or an
+ * injected launcher) and a text
  * console for `vt100` rows. Started together when the VM starts; either may fail on its own (a failed
  * RFB server means CONNECT answers 404, as xapi does when the VM has no VNC port or socket).
  */
 import { getLogger } from '../../shared/log';
 import { startTextConsole, startVncBackend } from './vnc';
-import type { TextConsoleBackend, VncBackend, VncBackendOptions, VncKind } from './vnc/types';
+import type { TextConsoleBackend, VncBackend, VncBackendOptions, VncKind, VncLaunchers } from './vnc/types';
 
 const log = getLogger('sim');
 
@@ -18,9 +19,9 @@ export interface VmConsoleServers {
 }
 
 /** Starts the RFB and text servers of a VM; never rejects (a part that fails is left undefined). */
-export async function startConsoleServers(kind: VncKind, opts: VncBackendOptions): Promise<VmConsoleServers> {
+export async function startConsoleServers(kind: VncKind, opts: VncBackendOptions, launchers: VncLaunchers): Promise<VmConsoleServers> {
   const [rfb, text] = await Promise.all([
-    startVncBackend(kind, opts).catch((e: unknown) => {
+    startVncBackend(kind, opts, launchers).catch((e: unknown) => {
       log.warn('VNC server failed to start', { vm: opts.name, kind, error: e });
       return undefined;
     }),

@@ -113,6 +113,10 @@ export function handleConnect(state: PoolState, host: HostRuntime, req: Incoming
     return;
   }
   const protocol = str(consoleRec, 'protocol');
+  const countVm = (status: number): void => {
+    const byStatus = (state.connectsByVm[str(vm, 'uuid')] ??= {});
+    byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
+  };
   void (async () => {
     // 5. the server behind the console.
     let servers;
@@ -132,12 +136,14 @@ export function handleConnect(state: PoolState, host: HostRuntime, req: Incoming
       const users = [...new Set(holders.map((t) => t.user))];
       const who = users.length === 1 ? `User '${htmlEscape(users[0] ?? '')}' is` : `Users '${users.map(htmlEscape).join(', ')}' are`;
       const body = `<html><body><h1>Connection Limit Exceeded</h1><p>${who} currently connected to this console. No new connections are allowed. Please check the limit_console_sessions config and try again later.</p></body></html>`;
+      countVm(503);
       refuse(503, errorPage(version, 503, 'Connection Limit Exceeded', body));
       return;
     }
     const tunnel: Tunnel = { vmRef, consoleRef, user: session.user, sessionRef: session.ref, socket };
     state.tunnels.add(tunnel);
     count(200);
+    countVm(200);
     socket.once('close', () => state.tunnels.delete(tunnel));
     let stream: Duplex;
     try {

@@ -1,7 +1,7 @@
 /**
  * One HTTPS listener per simulated host, on the host's own loopback address and the pool's shared
- * port, with its own self-signed certificate (made at start with `selfsigned`; the subjectAltName holds
- * the host's IP; the fingerprint is SHA-256 of the DER, upper-case hex with colons, as xapi's
+ * port (or on 127.0.0.1 with a port of its own), with a self-signed certificate (made at start by `certificate.ts`; the subjectAltName
+ * holds the host's IP; the fingerprint is SHA-256 of the DER, upper-case hex with colons, as xapi's
  * `Certificate.fingerprint_sha256`).
  *
  * Routes: `POST /jsonrpc` (and `POST /` with `content-type: application/json`) → JSON-RPC 2.0;
@@ -11,9 +11,8 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { X509Certificate } from 'node:crypto';
-import { generate } from 'selfsigned';
 import { getLogger } from '../../shared/log';
+import { makeSelfSigned } from './certificate';
 import { handleConnect } from './console-proxy';
 import { XapiFailure } from './errors';
 import { dispatch } from './rpc';
@@ -27,23 +26,11 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Certificate lifetime. */
 const CERT_DAYS = 3650;
 
-/** Makes a self-signed certificate for a host address. */
-export async function makeTls(address: string, name: string): Promise<HostTls> {
+/** Makes a self-signed certificate for a host address (valid from a day ago, for CERT_DAYS). */
+export function makeTls(address: string, name: string): Promise<HostTls> {
   const notBefore = new Date(Date.now() - 24 * 3600 * 1000);
-  const pems = await generate([{ name: 'commonName', value: name }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notBeforeDate: notBefore,
-    notAfterDate: new Date(notBefore.getTime() + CERT_DAYS * 24 * 3600 * 1000),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: address }, { type: 2, value: name }] },
-    ],
-  });
-  return { key: pems.private, cert: pems.cert, fingerprint: new X509Certificate(pems.cert).fingerprint256.toUpperCase() };
+  const notAfter = new Date(notBefore.getTime() + CERT_DAYS * 24 * 3600 * 1000);
+  return Promise.resolve(makeSelfSigned({ name, address, notBefore, notAfter }));
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -83,7 +70,7 @@ export class HostServer {
     return this.sockets.size;
   }
 
-  /** Starts listening on `port` (0 = any); resolves to the port. */
+  /** Starts listening on `port` (0 = any); resolves to the port, also kept as the host's `port`. */
   listen(port: number): Promise<number> {
     const server = createServer({ key: this.host.tls.key, cert: this.host.tls.cert, minVersion: 'TLSv1.2' });
     server.keepAliveTimeout = 30_000;
@@ -106,7 +93,8 @@ export class HostServer {
       server.listen(port, this.host.address, () => {
         server.off('error', reject);
         const addr = server.address();
-        resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
+        this.host.port = typeof addr === 'object' && addr !== null ? addr.port : port;
+        resolve(this.host.port);
       });
     });
   }

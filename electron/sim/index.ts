@@ -1,11 +1,12 @@
 /**
- * `startSimulator(opts)`: a simulated XenServer/XCP-ng pool on loopback addresses (see README.md).
+ * `startSimulator(opts)`: a simulated XenServer/XCP-ng pool on loopback (see README.md).
  *
  * Start-up: read a dump (or generate a pool) → order the hosts and give each a loopback address →
- * make each host a certificate → listen on every address with one shared port → load the rows
- * (addresses and console locations rewritten for that port) → add the login user → start console
- * servers for running VMs (eagerly for small pools; for big ones on first CONNECT). This module ships
- * with the app (demo pool): it imports nothing test-only.
+ * make each host a certificate (one shared by all in `port-per-host` mode) → listen: every address on
+ * one shared port, or 127.0.0.1 with a port per host → load the rows (addresses and console locations
+ * rewritten for those ports) → add the login user → start console servers for running VMs (eagerly
+ * for small pools; for big ones on first CONNECT). This module ships with the app (demo pool): it
+ * imports nothing test-only, and console kinds other than `synthetic` need injected launchers.
  */
 import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,8 @@ const log = getLogger('sim');
 
 /** Running VMs whose console servers are started with the pool; above this they start on first use. */
 const EAGER_CONSOLE_LIMIT = 32;
+/** Address every host uses in `port-per-host` mode. */
+const ONE_ADDRESS = '127.0.0.1';
 /** Tries at finding a port free on every host address. */
 const PORT_TRIES = 5;
 
@@ -46,14 +49,15 @@ function chooser(opts: SimulatorOptions): VncChooser {
   return () => kind;
 }
 
-async function listenAll(servers: HostServer[], wanted: number): Promise<number> {
+/** Every host on its own address, all on one port (found by retrying when `wanted` is 0). */
+async function listenShared(servers: HostServer[], wanted: number): Promise<void> {
   for (let attempt = 0; attempt < PORT_TRIES; attempt++) {
     const [first, ...rest] = servers;
     if (first === undefined) throw new Error('a pool needs at least one host');
     try {
       const port = await first.listen(wanted);
       for (const s of rest) await s.listen(port);
-      return port;
+      return;
     } catch (e) {
       await Promise.all(servers.map((s) => s.close()));
       if (wanted !== 0 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
@@ -62,20 +66,27 @@ async function listenAll(servers: HostServer[], wanted: number): Promise<number>
   throw new Error('no port free on every host address');
 }
 
+/** Every host on one address with a port of its own (the first gets `wanted`, the others any). */
+async function listenOwnPorts(servers: HostServer[], wanted: number): Promise<void> {
+  for (const [i, s] of servers.entries()) await s.listen(i === 0 ? wanted : 0);
+}
+
 /** Starts a simulated pool. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const ownDir = opts.workDir === undefined;
   const workDir = opts.workDir ?? mkdtempSync(join(tmpdir(), 'porthole-sim-'));
   mkdirSync(workDir, { recursive: true });
   const rows = readRows(opts);
-  const plan = planHosts(rows, opts.firstAddress ?? '127.0.0.11');
+  const ownPorts = opts.loopback === 'port-per-host';
+  const plan = planHosts(rows, ownPorts ? ONE_ADDRESS : (opts.firstAddress ?? '127.0.0.11'), ownPorts);
   if (plan.length === 0) throw new Error('the pool has no host');
-  const tls = await Promise.all(plan.map((p) => makeTls(p.address, p.name)));
-  const state = new PoolState(workDir, chooser(opts));
+  const shared = ownPorts ? makeTls(ONE_ADDRESS, 'localhost') : undefined;
+  const tls = await Promise.all(plan.map((p) => shared ?? makeTls(p.address, p.name)));
+  const state = new PoolState(workDir, chooser(opts), opts.launchers);
   state.powerOpMs = opts.powerOpMs ?? 1500;
   addHosts(state, plan, tls);
   const servers = new Map<string, HostServer>(state.hosts.map((h) => [h.ref, new HostServer(state, h)]));
-  state.port = await listenAll([...servers.values()], opts.port ?? 0);
+  await (ownPorts ? listenOwnPorts : listenShared)([...servers.values()], opts.port ?? 0);
   installRows(state, rows, plan);
   const user = opts.user ?? 'root';
   const password = opts.password ?? randomBytes(9).toString('base64url');
@@ -83,7 +94,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
   const running = [...state.db.rows('VM')].filter((r) => r.rec.power_state === 'Running');
   if (running.length <= EAGER_CONSOLE_LIMIT) for (const r of running) void state.startServers(r.ref);
-  log.info('simulator started', { hosts: state.hosts.length, port: state.port, vms: running.length });
+  log.info('simulator started', { hosts: state.hosts.length, ports: [...new Set(state.hosts.map((h) => h.port))], vms: running.length });
 
   const host = (name: string): HostRuntime => state.findHost(name) ?? (() => { throw new Error(`no host ${name}`); })();
   const serverOf = (h: HostRuntime): HostServer => servers.get(h.ref) ?? (() => { throw new Error(`no server for ${h.name}`); })();
@@ -105,7 +116,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     async startHost(name) {
       const h = host(name);
       if (h.up) return;
-      await serverOf(h).listen(state.port);
+      await serverOf(h).listen(h.port);
       h.up = true;
       setLive(h, true);
     },
@@ -155,14 +166,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
   };
 
-  const info = (h: HostRuntime): SimHostInfo => ({ name: h.name, uuid: h.uuid, ref: h.ref, address: h.address, fingerprint: h.tls.fingerprint, certificatePem: h.tls.cert });
-  const portSuffix = state.port === 443 ? '' : `:${state.port}`;
+  const info = (h: HostRuntime): SimHostInfo => ({ name: h.name, uuid: h.uuid, ref: h.ref, address: h.address, port: h.port, fingerprint: h.tls.fingerprint, certificatePem: h.tls.cert });
   let stopped: Promise<void> | undefined;
   const sim: Simulator = {
     get masterUrl() {
-      return `https://${state.master().address}${portSuffix}`;
+      const m = state.master();
+      return `https://${m.address}${m.port === 443 ? '' : `:${m.port}`}`;
     },
-    port: state.port,
+    port: state.master().port,
     user,
     password,
     get hosts() {
@@ -204,6 +215,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         rpcConnections: Math.max(0, sockets - state.tunnels.size),
         loginAttempts: state.loginAttempts,
         connectsByStatus: { ...state.connectsByStatus },
+        connectsByVm: Object.fromEntries(Object.entries(state.connectsByVm).map(([vm, byStatus]) => [vm, { ...byStatus }])),
+        blockedEventCalls: state.db.waiting(),
       };
     },
     stop() {

@@ -2,6 +2,7 @@
  * Turns rows from a dump (or the generator) into the live simulated pool.
  *
  * - `planHosts` orders the hosts (master first) and gives each a loopback address: 127.0.0.11, .12, …
+ *   (`address-per-host`), or 127.0.0.1 for all of them (`port-per-host`: each gets its own port).
  * - `installRows` loads the rows into the database and makes them consistent with that plan: host
  *   addresses replaced, console `location`s rewritten to `https://<new address>:<port>/console?…`
  *   (the `?ref=` form is kept where the dump has it, as xapi's `create_misc.ml` writes it for dom0),
@@ -38,8 +39,8 @@ export function nthAddress(first: string, index: number): string {
   return out.join('.');
 }
 
-/** Orders the hosts of `rows` (master first) and assigns loopback addresses. */
-export function planHosts(rows: readonly DumpRow[], firstAddress: string): PlannedHost[] {
+/** Orders the hosts of `rows` (master first) and assigns loopback addresses (`firstAddress` + i, or all the same). */
+export function planHosts(rows: readonly DumpRow[], firstAddress: string, sameAddress = false): PlannedHost[] {
   const pool = rows.find((r) => r.cls === 'pool');
   const master = str(pool?.rec, 'master');
   const hosts = rows.filter((r) => r.cls === 'host');
@@ -48,7 +49,7 @@ export function planHosts(rows: readonly DumpRow[], firstAddress: string): Plann
     ref: h.ref,
     uuid: str(h.rec, 'uuid'),
     name: str(h.rec, 'name_label') || str(h.rec, 'hostname') || `host${i + 1}`,
-    address: nthAddress(firstAddress, i),
+    address: sameAddress ? firstAddress : nthAddress(firstAddress, i),
     oldAddress: str(h.rec, 'address'),
   }));
 }
@@ -66,11 +67,11 @@ export function addHosts(state: PoolState, plan: readonly PlannedHost[], tls: re
   plan.forEach((p, i) => {
     const t = tls[i];
     if (t === undefined) throw new Error('missing TLS identity');
-    state.hosts.push({ ref: p.ref, uuid: p.uuid, name: p.name, address: p.address, up: true, bootingUntilMs: 0, tls: t });
+    state.hosts.push({ ref: p.ref, uuid: p.uuid, name: p.name, address: p.address, port: 0, up: true, bootingUntilMs: 0, tls: t });
   });
 }
 
-/** Loads `rows` into `state` following `plan` (hosts added and state.port set first). */
+/** Loads `rows` into `state` following `plan` (hosts added and listening first, so their ports are known). */
 export function installRows(state: PoolState, rows: readonly DumpRow[], plan: readonly PlannedHost[]): void {
   for (const cls of SERVED_CLASSES) state.db.declare(cls);
   const byOldAddress = new Map(plan.map((p) => [p.oldAddress, p]));

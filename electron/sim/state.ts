@@ -11,7 +11,7 @@ import { Database } from './db';
 import { Sessions } from './sessions';
 import { NULL_REF, str, type XRecord } from './values';
 import { startConsoleServers, type VmConsoleServers } from './backends';
-import type { VncKind } from './vnc/types';
+import type { VncKind, VncLaunchers } from './vnc/types';
 
 const log = getLogger('sim');
 
@@ -29,6 +29,8 @@ export interface HostRuntime {
   uuid: string;
   name: string;
   address: string;
+  /** The HTTPS port it listens on (shared by all hosts, or its own in `port-per-host` mode). */
+  port: number;
   /** False after stopHost/failover: the listener is closed. */
   up: boolean;
   /** Logins answer HOST_STILL_BOOTING until this time (ms since epoch). */
@@ -53,7 +55,6 @@ export class PoolState {
   readonly db = new Database();
   readonly sessions = new Sessions();
   readonly hosts: HostRuntime[] = [];
-  port = 0;
   /** Duration of a VM start; other operations are proportional. */
   powerOpMs = 1500;
   /** Extra delay before each RPC reply (slowReplies fault). */
@@ -62,6 +63,8 @@ export class PoolState {
   tamper: ((method: string, result: unknown) => unknown) | undefined;
   loginAttempts = 0;
   readonly connectsByStatus: Record<string, number> = {};
+  /** CONNECT answers that reached a VM (200 and 503), by VM uuid then status. */
+  readonly connectsByVm: Record<string, Record<string, number>> = {};
   readonly tunnels = new Set<Tunnel>();
   rpcConnections = 0;
   /** Set by stop(): blocked calls return at once. */
@@ -77,6 +80,7 @@ export class PoolState {
   constructor(
     readonly workDir: string,
     readonly chooseVnc: VncChooser,
+    readonly launchers: VncLaunchers = {},
   ) {
     this.sessions.onExpire = () => this.db.wake();
   }
@@ -122,7 +126,7 @@ export class PoolState {
 
   /** The console location xapi writes for a console on this host (port left out when 443). */
   consoleLocation(host: HostRuntime, consoleUuidOrRef: string, form: 'uuid' | 'ref' = 'uuid'): string {
-    const port = this.port === 443 ? '' : `:${this.port}`;
+    const port = host.port === 443 ? '' : `:${host.port}`;
     return `https://${host.address}${port}/console?${form}=${consoleUuidOrRef}`;
   }
 
@@ -138,7 +142,7 @@ export class PoolState {
     const dir = join(this.workDir, 'vm-' + (str(vm, 'uuid') || vmRef.slice(-12)));
     mkdirSync(dir, { recursive: true });
     const kind = this.chooseVnc(name, control);
-    const p = startConsoleServers(kind, { name, workDir: dir }).then((s) => {
+    const p = startConsoleServers(kind, { name, workDir: dir }, this.launchers).then((s) => {
       if (this.servers.get(vmRef) !== p || this.stopping) {
         void s.stop();
         return s;

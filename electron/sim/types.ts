@@ -2,7 +2,13 @@
  * Public shape of the XAPI pool simulator (see electron/sim/README.md for its behaviour).
  * Tests, the `npm run sim` CLI and the in-app demo pool use only this.
  */
-import type { VncBackend, VncKind } from './vnc/types';
+import type { VncBackend, VncKind, VncLaunchers } from './vnc/types';
+
+/** How simulated hosts share the loopback interface (see `SimulatorOptions.loopback`). */
+export type LoopbackMode = 'address-per-host' | 'port-per-host';
+
+/** The modes, for argument parsing. */
+export const LOOPBACK_MODES: readonly LoopbackMode[] = ['address-per-host', 'port-per-host'];
 
 export interface SimulatorOptions {
   /** Initial state from a xapi database dump: the XML text itself, or a path to the file. */
@@ -10,11 +16,24 @@ export interface SimulatorOptions {
   /** Or a generated pool (defaults: 3 hosts, 20 VMs). */
   hosts?: number;
   vms?: number;
-  /** Console server for running VMs: one kind for all, or chosen per VM (by name label). */
+  /** Console server for running VMs: one kind for all, or chosen per VM (by name label). Default synthetic. */
   vnc?: VncKind | ((vmName: string, isControlDomain: boolean) => VncKind);
-  /** HTTPS port every host listens on (all hosts share it, on different loopback addresses). 0 = pick one. */
+  /**
+   * Launchers for the kinds other than `synthetic` (they start QEMU, Xvnc, x11vnc: test/backends/
+   * `LAUNCHERS`). A VM whose kind has no launcher gets no RFB server, so CONNECT answers 404.
+   */
+  launchers?: VncLaunchers;
+  /**
+   * Where the hosts listen. `address-per-host` (the default, for tests): 127.0.0.11, .12 … (from
+   * `firstAddress`), all on one port, each with its own certificate; only Linux routes all of
+   * 127.0.0.0/8 to loopback. `port-per-host` (the demo pool; every OS): all hosts on 127.0.0.1, each
+   * with a port of its own, sharing one certificate (one machine, one TLS identity, as pins are per
+   * address), and console locations carry each host's port.
+   */
+  loopback?: LoopbackMode;
+  /** HTTPS port every host listens on (`port-per-host`: the master's port). 0 = pick one. */
   port?: number;
-  /** First loopback address; hosts get consecutive ones. Default 127.0.0.11. */
+  /** First loopback address (`address-per-host`); hosts get consecutive ones. Default 127.0.0.11. */
   firstAddress?: string;
   user?: string;
   password?: string;
@@ -29,6 +48,8 @@ export interface SimHostInfo {
   uuid: string;
   ref: string;
   address: string;
+  /** HTTPS port of this host. */
+  port: number;
   /** SHA-256 of the DER, upper-case hex with colons. */
   fingerprint: string;
   certificatePem: string;
@@ -73,6 +94,7 @@ export interface SimulatorFaults {
 export interface Simulator {
   /** https://<master address>:<port> */
   readonly masterUrl: string;
+  /** The port hosts share (`port-per-host`: the first master's port; use `hosts[i].port`). */
   readonly port: number;
   readonly user: string;
   readonly password: string;
@@ -97,6 +119,16 @@ export interface Simulator {
   /** Runs a VM power operation directly, as another client would (events follow). */
   act(nameOrUuid: string, op: 'start' | 'clean_shutdown' | 'hard_shutdown' | 'clean_reboot' | 'hard_reboot' | 'suspend' | 'resume' | { migrateTo: string }): Promise<void>;
   /** Number of open console tunnels and RPC connections (for leak checks). */
-  stats(): { consoleTunnels: number; sessions: number; rpcConnections: number; loginAttempts: number; connectsByStatus: Record<string, number> };
+  stats(): {
+    consoleTunnels: number;
+    sessions: number;
+    rpcConnections: number;
+    loginAttempts: number;
+    connectsByStatus: Record<string, number>;
+    /** CONNECTs that reached a VM's console check (answered 200 or 503), by VM uuid then status. */
+    connectsByVm: Record<string, Record<string, number>>;
+    /** event.from calls blocked waiting now. */
+    blockedEventCalls: number;
+  };
   stop(): Promise<void>;
 }

@@ -28,6 +28,8 @@ declare module '@novnc/novnc' {
     disconnect(): void;
     sendCtrlAltDel(): void;
     sendKey(keysym: number, code: string | null, down?: boolean): void;
+    /** Sends text to the server's clipboard (extended clipboard when offered, else Latin-1 ClientCutText). */
+    clipboardPasteFrom(text: string): void;
     focus(options?: FocusOptions): void;
     blur(): void;
   }

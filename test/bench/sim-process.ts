@@ -2,7 +2,7 @@
  * The simulator in its own process for benches (`npm run sim` as a child), so the figures of the
  * process under test (heap, CPU, event-loop stalls) do not include the simulator's own work.
  *
- * How it works: `tsx electron/sim/cli.ts …` is spawned; its one JSON line (master URL, credentials,
+ * How it works: `tsx test/sim/cli.ts …` is spawned; its one JSON line (master URL, credentials,
  * host fingerprints) is read from stdout. `rpc` makes JSON-RPC calls over TLS pinned to those
  * fingerprints (tls-pin's agent: verification stays on). `stop` sends SIGTERM and waits for the exit.
  */
@@ -26,6 +26,8 @@ export interface SimProcess {
   info: SimInfo;
   /** The master's port. */
   port: number;
+  /** The simulator's process id (to leave its CPU out of a measurement). */
+  pid: number | undefined;
   /** One JSON-RPC call to the master; throws on an XAPI error. */
   rpc(method: string, params: unknown[]): Promise<unknown>;
   stop(): Promise<void>;
@@ -33,7 +35,7 @@ export interface SimProcess {
 
 /** Starts `npm run sim -- ARGS` and resolves once it printed its JSON line. */
 export async function startSimProcess(args: string[]): Promise<SimProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'electron/sim/cli.ts'), ...args], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/sim/cli.ts'), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, PORTHOLE_LOG: process.env.PORTHOLE_LOG ?? 'warn' },
@@ -64,6 +66,7 @@ export async function startSimProcess(args: string[]): Promise<SimProcess> {
   return {
     info,
     port: Number(new URL(info.master).port),
+    pid: child.pid,
     async rpc(method, params) {
       session ??= (await call('session.login_with_password', [info.user, info.password, '1.0', 'porthole-bench'])) as string;
       return call(method, [session, ...params]);

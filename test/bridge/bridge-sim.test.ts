@@ -9,7 +9,7 @@ import { openTunnel } from '../../electron/core/bridge/tunnel';
 import type { PoolManager } from '../../electron/core/pool-manager';
 import { startSimulator } from '../../electron/sim';
 import type { Simulator } from '../../electron/sim/types';
-import { VNC_KIND_TOOLS } from '../../electron/sim/vnc';
+import { LAUNCHERS, VNC_KIND_TOOLS } from '../backends/index';
 import { addTrusted, makeManager } from '../core/helpers';
 import { RfbClient } from '../support/rfb-client';
 import { needTools } from '../support/tools';
@@ -65,7 +65,7 @@ for (const [kind, version, greeting] of [
   describe(`bridge → simulator → real ${kind} server`, { skip: needTools(...VNC_KIND_TOOLS[kind]) }, () => {
     let r: Rig;
     before(async () => {
-      const sim = await startSimulator({ db: join(DUMPS, 'single-host-old-schema.xml'), vnc: (name) => (name === 'alpine-pv' ? kind : 'synthetic') });
+      const sim = await startSimulator({ db: join(DUMPS, 'single-host-old-schema.xml'), vnc: (name) => (name === 'alpine-pv' ? kind : 'synthetic'), launchers: LAUNCHERS });
       r = await rig(sim);
       await waitFor(`${kind} server up`, () => r.sim.vnc('alpine-pv') !== undefined);
     });

@@ -9,7 +9,7 @@ import { parseDump } from '../../electron/sim/dump';
 import type { InventoryDiff, VmNode, HostNode } from '../../shared/inventory';
 import { buildTree } from '../../shared/tree';
 import { connectTrusted } from './helpers';
-import { OWN_DUMPS_DIR, SHARED_DUMPS_DIR } from '../sim/support';
+import { OWN_DUMPS_DIR, SHARED_DUMPS_DIR, reportUngenerated } from '../sim/support';
 
 /** `../shared/` beside the repository (CI has it; a user's clone may not). */
 const SHARED = SHARED_DUMPS_DIR;
@@ -61,6 +61,7 @@ describe('fixture dumps', () => {
     assert.ok(files.length >= 1, 'the repository ships its own dumps');
   });
 
+  reportUngenerated('fixture dumps', (d) => `tree and diffs: ${d}`, test);
   for (const file of files) {
     test(`tree and diffs: ${file.split('/').pop()}`, async (t) => {
       const sim = await startSimulator({ db: file, vnc: 'synthetic', powerOpMs: 30 });

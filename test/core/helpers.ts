@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { PoolState } from '../../shared/contract';
+import { openTunnel } from '../../electron/core/bridge/tunnel';
 import { ConfigStore } from '../../electron/core/config-store';
 import { PoolManager } from '../../electron/core/pool-manager';
 import type { SessionTiming } from '../../electron/core/pools/session';
@@ -86,4 +87,33 @@ export async function connectTrusted(t: TestContext, sim: Simulator): Promise<{ 
 /** Sleeps (for "nothing more happens" checks). */
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Another client holding a VM's console: a second user (pool-admin) logs in with its own manager
+ * and opens the console tunnel; `release()` closes it and that manager.
+ */
+export async function holdConsoleAs(sim: Simulator, user: string, vmUuid: string): Promise<{ release(): Promise<void> }> {
+  const password = `${user}-password`;
+  sim.addUser(user, password, 'pool-admin');
+  const other = await makeManager();
+  try {
+    const id = await other.manager.add(
+      { name: user, address: hostAddress(sim), username: user, password, remember: false },
+      { pins: sim.hosts.map((h) => ({ address: h.address, fingerprint: h.fingerprint, source: 'user' as const })) },
+    );
+    other.manager.connect(id);
+    await other.manager.waitReady(id, { timeoutMs: 20_000 });
+    const source = other.manager.consoleSource(id);
+    const tunnel = await openTunnel(source, await source.resolve(vmUuid, 'rfb'));
+    return {
+      async release() {
+        tunnel.socket.destroy();
+        await other.cleanup();
+      },
+    };
+  } catch (error) {
+    await other.cleanup();
+    throw error;
+  }
 }

@@ -55,6 +55,7 @@ export function loadPoolFixture(): PoolFixture {
     const db = readFileSync(FIXTURE_DUMP, 'utf8');
     return { source: { db }, vms: guestVms(db) };
   }
+  process.stderr.write(`NOT GENERATED (console end-to-end): the run against ${FIXTURE_DUMP} (absent); using a generated 2-host pool\n`);
   return { source: { hosts: 2, vms: 6 }, vms: [] };
 }
 

@@ -27,13 +27,13 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-/** Launches headless Chromium with a fresh user-data-dir (removed on close). */
-export async function launchBrowser(): Promise<BrowserSession> {
+/** Launches headless Chromium with a fresh user-data-dir (removed on close); `extraArgs` go after ours. */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<BrowserSession> {
   const profile = mkdtempSync(join(tmpdir(), 'porthole-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport: VIEWPORT,
   });
   const page = context.pages()[0] ?? (await context.newPage());
@@ -187,4 +187,36 @@ export function colourCount(image: RgbImage, limit: number): number {
   const seen = new Set<number>();
   for (let i = 0; i < image.rgb.length && seen.size < limit; i += 3) seen.add((image.rgb[i]! << 16) | (image.rgb[i + 1]! << 8) | image.rgb[i + 2]!);
   return seen.size;
+}
+
+/** Box-filters an image down to `width`×`height` (each output pixel the mean of the area it covers). */
+export function shrinkImage(image: RgbImage, width: number, height: number): RgbImage {
+  const sums = new Float64Array(width * height * 3);
+  const weights = new Float64Array(width * height);
+  for (let y = 0; y < image.height; y++) {
+    const oy = Math.min(height - 1, Math.floor((y * height) / image.height));
+    for (let x = 0; x < image.width; x++) {
+      const ox = Math.min(width - 1, Math.floor((x * width) / image.width));
+      const o = oy * width + ox;
+      const i = (y * image.width + x) * 3;
+      sums[o * 3] = sums[o * 3]! + image.rgb[i]!;
+      sums[o * 3 + 1] = sums[o * 3 + 1]! + image.rgb[i + 1]!;
+      sums[o * 3 + 2] = sums[o * 3 + 2]! + image.rgb[i + 2]!;
+      weights[o] = weights[o]! + 1;
+    }
+  }
+  const rgb = Buffer.alloc(width * height * 3);
+  for (let o = 0; o < width * height; o++) {
+    const w = weights[o] || 1;
+    for (let c = 0; c < 3; c++) rgb[o * 3 + c] = Math.round(sums[o * 3 + c]! / w);
+  }
+  return { width, height, rgb };
+}
+
+/** Mean absolute difference per channel of two same-size images (0–255); Infinity when sizes differ. */
+export function meanDifference(a: RgbImage, b: RgbImage): number {
+  if (a.width !== b.width || a.height !== b.height) return Infinity;
+  let total = 0;
+  for (let i = 0; i < a.rgb.length; i++) total += Math.abs(a.rgb[i]! - b.rgb[i]!);
+  return total / a.rgb.length;
 }

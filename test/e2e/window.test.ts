@@ -17,6 +17,7 @@ import { startSimulator } from '../../electron/sim/index';
 import type { Simulator } from '../../electron/sim/types';
 import { startHarness, type Harness } from '../../electron/core/harness/server';
 import { needTools } from '../support/tools';
+import { LAUNCHERS } from '../backends/index';
 import { AppPage } from './pages/app';
 import type { ConsoleTab } from './pages/console-tab';
 import { ConsoleAssignment, loadPoolFixture, type PoolFixture } from './fixture';
@@ -70,7 +71,7 @@ describe('the window against a simulated pool', { skip }, () => {
   before(async () => {
     ensureFreshRenderer();
     fixture = loadPoolFixture();
-    sim = await startSimulator({ ...fixture.source, vnc: consoles.choose, powerOpMs: 300 });
+    sim = await startSimulator({ ...fixture.source, vnc: consoles.choose, launchers: LAUNCHERS, powerOpMs: 300 });
     qemuVm = consoles.vmWith('qemu');
     xvncVm = consoles.vmWith('xvnc');
     configDir = mkdtempSync(join(tmpdir(), 'porthole-e2e-config-'));

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startSimulator } from '../../electron/sim';
 import type { Simulator } from '../../electron/sim/types';
 import { needTools } from '../support/tools';
+import { LAUNCHERS } from '../backends/index';
 import { OWN_DUMPS_DIR, connectRequest, login, rawConnect, waitFor } from './support';
 
 const OK_HEAD = 'HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nCache-Control: no-cache, no-store\r\n\r\n';
@@ -200,7 +201,7 @@ for (const [kind, tools, greeting] of [
 ] as const) {
   describe(`console CONNECT to a real ${kind} server`, { skip: needTools(...tools) }, () => {
     test(`greets ${greeting.trim()}`, async (t) => {
-      const sim = await startSimulator({ db: join(OWN_DUMPS_DIR, 'single-host-old-schema.xml'), vnc: (name) => (name === 'alpine-pv' ? kind : 'synthetic') });
+      const sim = await startSimulator({ db: join(OWN_DUMPS_DIR, 'single-host-old-schema.xml'), vnc: (name) => (name === 'alpine-pv' ? kind : 'synthetic'), launchers: LAUNCHERS });
       t.after(() => sim.stop());
       const session = await login(sim);
       await waitFor(() => sim.vnc('alpine-pv') !== undefined, 20_000, `${kind} server up`);

@@ -3,7 +3,9 @@
  * `shared/console-close.ts` plus a plain message.
  *
  * How an upstream end is explained: the console server closing the stream says nothing by itself, so
- * the console is looked up again. Gone VM → "the VM stopped"; another console row or location →
+ * the console is looked up again — asked of XAPI itself when the source can (`fresh`): the
+ * inventory learns of a migration or reboot only with the next event, after the stream has already
+ * been cut, and would call a moved console "closed". Gone VM → "the VM stopped"; another console row or location →
  * "moved" (migration or reboot: the UI opens a new ticket); same console, still running, and the user
  * gave no keyboard or mouse input for at least `idleHintMs` → the pool's console idle timeout
  * (`pool.vm_console_idle_timeout` / `host.console_idle_timeout`, which xapi measures on exactly those
@@ -16,6 +18,7 @@
 import { PortholeError, type ErrorCode } from '../../../shared/errors';
 import { closeKindFor, type ConsoleCloseKind } from '../../../shared/console-close';
 import type { ConsoleSource, ConsoleUpstream } from '../console-source';
+import { ConsoleSilentError } from './tunnel';
 
 /** Most time spent looking a console up again to explain its end, ms. */
 export const EXPLAIN_TIMEOUT_MS = 3_000;
@@ -29,6 +32,7 @@ export interface Explained {
 
 /** The close for an error that stopped a console from opening (or ended it). */
 export function explainError(error: unknown): Explained {
+  if (error instanceof ConsoleSilentError) return { kind: 'silent', code: error.code, message: error.message };
   if (error instanceof PortholeError) return { kind: closeKindFor(error.code), code: error.code, message: error.message };
   return { kind: 'error', code: 'INTERNAL', message: 'The console bridge failed.' };
 }
@@ -41,6 +45,17 @@ export function isActiveRfbInput(chunk: Uint8Array): boolean {
   if (chunk.length === 0 || chunk.length % FBUR_BYTES !== 0) return true;
   for (let i = 0; i < chunk.length; i += FBUR_BYTES) if (chunk[i] !== FBUR_TYPE) return true;
   return false;
+}
+
+/** The console as XAPI has it now (`fresh`), or the source's own view when it cannot ask or the call fails. */
+export async function lookUpNow(source: ConsoleSource, upstream: ConsoleUpstream): Promise<ConsoleUpstream> {
+  if (source.fresh === undefined) return source.resolve(upstream.vmUuid, upstream.protocol);
+  try {
+    return await source.fresh(upstream.vmUuid, upstream.protocol);
+  } catch (error) {
+    if (error instanceof PortholeError && ['VM_NOT_RUNNING', 'NO_CONSOLE', 'UNKNOWN_VM'].includes(error.code)) throw error;
+    return source.resolve(upstream.vmUuid, upstream.protocol);
+  }
 }
 
 function minutesOrSeconds(ms: number): string {
@@ -61,7 +76,7 @@ export async function explainUpstreamEnd(
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
   try {
-    const now = await Promise.race([source.resolve(upstream.vmUuid, upstream.protocol), deadline]);
+    const now = await Promise.race([lookUpNow(source, upstream), deadline]);
     if (now !== 'timeout') {
       if (now.location !== upstream.location || now.consoleUuid !== upstream.consoleUuid) {
         return { kind: 'moved', code: 'CONSOLE_ERROR', message: `The console of ${upstream.vmName} moved (migration or reboot).` };

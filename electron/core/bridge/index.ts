@@ -12,6 +12,8 @@
  *   of ours can connect) → a well-formed WebSocket upgrade (400) → the token is pending (404 unknown,
  *   410 spent or expired). Only then is the upgrade completed and the relay started.
  * Tunnel failures reach the page as a WebSocket close with a 4000+ code (shared/console-close.ts).
+ * The console wall (thumbnail-wall.ts) uses the same server, checks and kind of token on the path
+ * `/overview/<token>`: its thumbnails are short-lived console tunnels opened by the same tunnel code.
  * One interval timer pings every open console while any exists; `stats()` counts sockets, tokens and
  * timers for leak tests.
  */
@@ -25,6 +27,7 @@ import { getLogger } from '../../../shared/log';
 import { ConsoleRelay, type RelayCounters, type RelayOptions } from './relay';
 import { TimerSet } from './timers';
 import { TokenStore, TOKEN_TTL_MS } from './tokens';
+import { ThumbnailWall, type WallCounters, type WallGrant, type WallOptions } from './thumbnail-wall';
 import { parseLocation } from './tunnel';
 import type { ConsoleSource } from '../console-source';
 
@@ -34,11 +37,15 @@ const log = getLogger('bridge');
 
 /** Largest WebSocket message accepted from the page (RFB input is tiny; clipboard text is not huge), bytes. */
 export const MAX_PAGE_MESSAGE_BYTES = 1024 * 1024;
+/** Time pages get to answer the close frames at shutdown before their sockets are cut, ms. */
+export const CLOSE_GRACE_MS = 200;
 /** Default ping interval for open consoles, ms. */
 export const PING_INTERVAL_MS = 20_000;
 
 /** Options of `createBridge`. */
 export interface BridgeOptions extends RelayOptions {
+  /** Knobs of the console wall (tests). */
+  wall?: WallOptions;
   /** Origins allowed to open consoles (the renderer's `app://porthole`, the harness's `http://127.0.0.1:N`). */
   allowedOrigins: (() => string[]) | string[];
   tokenTtlMs?: number;
@@ -68,7 +75,24 @@ export interface BridgeStats {
   pagePauses: number;
   /** Most bytes ever queued for one page by the bridge. */
   maxPageQueueBytes: number;
+  /** WebSocket messages received from pages so far. */
+  pageMessages: number;
 }
+
+/** The console walls' live resources and counters. */
+export interface WallStats {
+  /** Wall sockets open. */
+  walls: number;
+  /** Thumbnail tunnels open now. */
+  tunnels: number;
+  /** Thumbnails sent so far. */
+  frames: number;
+  /** Most thumbnail tunnels ever open at once to one host. */
+  maxPerHost: number;
+}
+
+/** What `openWall` needs: the pools' console sources and the wall's settings. */
+export type OpenWallRequest = Omit<WallGrant, 'poolId'>;
 
 /** The running bridge. */
 export interface Bridge {
@@ -77,15 +101,18 @@ export interface Bridge {
   readonly origin: string;
   /** Looks the console up and returns a one-time ticket for it. */
   openConsole(source: ConsoleSource, req: OpenConsoleRequest): Promise<ConsoleTicket>;
+  /** Returns a one-time `ws://…/overview/<token>` URL for a console wall. */
+  openWall(req: OpenWallRequest): { url: string };
   /** Closes the consoles and drops the tokens of one pool (it disconnected or was removed). */
   closePool(poolId: string): void;
   stats(): BridgeStats;
+  wallStats(): WallStats;
   /** Closes every console and the server. */
   close(): Promise<void>;
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone' };
-const TOKEN_PATH = /^\/console\/([^/?#]+)$/;
+const TOKEN_PATH = /^\/(console|overview)\/([^/?#]+)$/;
 const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
 function refuse(socket: Duplex, status: number, why: string): void {
@@ -106,12 +133,15 @@ function validRequest(req: OpenConsoleRequest): boolean {
 export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const timers = new TimerSet();
   const tokens = new TokenStore(timers, opts.tokenTtlMs ?? TOKEN_TTL_MS);
+  const wallTokens = new TokenStore<WallGrant>(timers, opts.tokenTtlMs ?? TOKEN_TTL_MS);
   const relays = new Map<ConsoleRelay, string>();
+  const walls = new Set<ThumbnailWall>();
+  const wallCounters: WallCounters = { open: 0, frames: 0, maxPerHost: 0 };
   const sockets = new Set<Socket>();
   const pingIntervalMs = opts.pingIntervalMs ?? PING_INTERVAL_MS;
   let heartbeat: NodeJS.Timeout | undefined;
   let closing = false;
-  const counters: RelayCounters = { upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: 0 };
+  const counters: RelayCounters = { upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: 0, pageMessages: 0 };
   const relayOpts = { ...opts, counters };
 
   const allowed = (): string[] => (typeof opts.allowedOrigins === 'function' ? opts.allowedOrigins() : opts.allowedOrigins);
@@ -158,13 +188,18 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket' || req.headers['sec-websocket-version'] !== '13' || key === undefined || !WS_KEY.test(key)) {
       return refuse(socket, 400, 'not a WebSocket upgrade');
     }
-    const lookup = tokens.take(match[1] ?? '');
-    if (lookup.kind === 'unknown') return refuse(socket, 404, 'unknown console token');
-    if (lookup.kind === 'spent') return refuse(socket, 410, 'console token already used or expired');
+    const kind = match[1] === 'overview' ? 'wall' : 'console';
+    const lookup = (kind === 'wall' ? wallTokens : tokens).take(match[2] ?? '');
+    if (lookup.kind === 'unknown') return refuse(socket, 404, `unknown ${kind} token`);
+    if (lookup.kind === 'spent') return refuse(socket, 410, `${kind} token already used or expired`);
     const { grant } = lookup;
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (closing) {
         ws.terminate();
+        return;
+      }
+      if (!('upstream' in grant)) {
+        walls.add(new ThumbnailWall(ws, socket, grant, wallCounters, opts.wall ?? {}, (wall) => walls.delete(wall)));
         return;
       }
       const relay = new ConsoleRelay(ws, socket, grant.source, grant.upstream, relayOpts, relayClosed);
@@ -197,8 +232,15 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       };
     },
 
+    openWall(req) {
+      if (closing) throw new PortholeError('INTERNAL', 'The console bridge is shutting down.');
+      const token = wallTokens.issue({ ...req, poolId: '' });
+      return { url: `ws://${expectedHost}/overview/${token}` };
+    },
+
     closePool(poolId) {
       tokens.revoke(poolId);
+      for (const wall of walls) wall.closePool(poolId);
       for (const [relay, id] of relays) {
         if (id === poolId) relay.shutdown({ kind: 'shutdown', code: 'NOT_CONNECTED', message: 'The pool was disconnected.' });
       }
@@ -207,20 +249,31 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     stats() {
       let upstreams = 0;
       for (const relay of relays.keys()) if (relay.hasUpstream) upstreams++;
-      return { sockets: sockets.size, consoles: relays.size, upstreams, pendingTokens: tokens.size, timers: timers.size, ...counters };
+      return {
+        sockets: sockets.size,
+        consoles: relays.size,
+        upstreams,
+        pendingTokens: tokens.size + wallTokens.size,
+        timers: timers.size,
+        ...counters,
+      };
+    },
+
+    wallStats() {
+      return { walls: walls.size, tunnels: wallCounters.open, frames: wallCounters.frames, maxPerHost: wallCounters.maxPerHost };
     },
 
     async close() {
       if (closing) return;
       closing = true;
       tokens.revoke();
+      wallTokens.revoke();
+      for (const wall of walls) wall.shutdown(shutdownWhy.code, shutdownWhy.message);
       for (const relay of relays.keys()) relay.shutdown(shutdownWhy);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Give pages a moment to answer the close frames, then cut whatever is left.
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, relays.size === 0 ? 0 : 200);
-        t.unref();
-      });
+      // Give pages a moment to answer the close frames, then cut whatever is left. The wait is not
+      // unref'd: with nothing else alive an unref'd timer never fires and close() would never resolve.
+      if (relays.size > 0) await new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
       for (const socket of sockets) socket.destroy();
       timers.clearAll();
       heartbeat = undefined;

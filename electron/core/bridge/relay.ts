@@ -11,6 +11,12 @@
  * 'drain'. When one side ends, the other is closed with a reason (see `shared/console-close.ts`).
  * `heartbeat()` (called by the bridge every ping interval) pings the page and terminates a page that
  * showed no sign of life (no pong, no progress draining our writes) for a whole interval.
+ * On RFB consoles served by QEMU, one empty ClientCutText follows the page's first update request so
+ * QEMU's refresh timer answers it at once (first-frame.ts).
+ * An RFB server speaks first (its ProtocolVersion greeting), so an RFB console whose host answered
+ * 200 and then sends nothing for `firstBytesTimeoutMs` is closed as `silent` (4014) with a sentence
+ * saying so, instead of leaving the tab waiting for a screen forever. vt100 consoles may rightly stay
+ * quiet until a key is pressed, so they get no such bound.
  */
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
@@ -18,7 +24,8 @@ import type { RawData, WebSocket } from 'ws';
 import { encodeCloseReason, CONSOLE_CLOSE } from '../../../shared/console-close';
 import { getLogger } from '../../../shared/log';
 import { explainError, explainUpstreamEnd, isActiveRfbInput, type Explained } from './explain';
-import { openTunnel, type Tunnel, type TunnelOptions } from './tunnel';
+import { FirstFrameWatch, REFRESH_NUDGE } from './first-frame';
+import { ConsoleSilentError, openTunnel, type Tunnel, type TunnelOptions } from './tunnel';
 import type { ConsoleSource, ConsoleUpstream } from '../console-source';
 
 const log = getLogger('bridge');
@@ -29,6 +36,8 @@ const log = getLogger('bridge');
  * bench (npm run bench -- bridge) showed no throughput loss going from 1 MiB to 256 KiB (and less queue).
  */
 export const HIGH_WATER_BYTES = 256 * 1024;
+/** Time an RFB console gets, after the 200, to send its first bytes (the greeting), ms. */
+export const FIRST_BYTES_TIMEOUT_MS = 10_000;
 /** Default quiet input time after which an upstream close is explained as the idle timeout, ms. */
 export const IDLE_HINT_MS = 60_000;
 
@@ -50,6 +59,8 @@ export interface RelayCounters {
   pagePauses: number;
   /** Most bytes ever waiting in a page socket's write queue (the bridge's own buffering). */
   maxPageQueueBytes: number;
+  /** WebSocket messages received from pages (tests wait on it instead of sleeping). */
+  pageMessages: number;
 }
 
 /** Knobs of one relay. */
@@ -57,9 +68,14 @@ export interface RelayOptions extends TunnelOptions {
   highWaterBytes?: number;
   idleHintMs?: number;
   explainTimeoutMs?: number;
+  firstBytesTimeoutMs?: number;
   counters?: RelayCounters;
+  /** The clock input quietness is measured with, ms (default Date.now; tests step it by hand). */
+  clock?: () => number;
   /** Batch the frames of one event-loop turn into one write (default true; see onUpstreamData). */
   batchWrites?: boolean;
+  /** Nudge QEMU's refresh timer after the first update request (default true; see first-frame.ts). */
+  refreshNudge?: boolean;
 }
 
 const SEND_OPTIONS = { binary: true, compress: false, fin: true } as const;
@@ -81,8 +97,11 @@ export class ConsoleRelay {
   private wsPaused = false;
   private alive = true;
   private lastWritten = 0;
-  private lastInputAt = Date.now();
+  private lastInputAt: number;
   private readonly highWater: number;
+  private watch: FirstFrameWatch | undefined;
+  private silentTimer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
 
   /**
    * Starts opening the tunnel at once. `client` is the raw socket under `ws` (the one given to
@@ -98,6 +117,8 @@ export class ConsoleRelay {
   ) {
     this.upstream = upstream;
     this.highWater = opts.highWaterBytes ?? HIGH_WATER_BYTES;
+    this.now = opts.clock ?? Date.now;
+    this.lastInputAt = this.now();
     ws.binaryType = 'nodebuffer';
     ws.pause();
     ws.on('message', this.onPageMessage);
@@ -146,8 +167,14 @@ export class ConsoleRelay {
     this.transition('open');
     this.tls = tls;
     this.upstream = upstream;
-    this.lastInputAt = Date.now();
+    this.lastInputAt = this.now();
+    if (upstream.protocol === 'rfb' && this.opts.refreshNudge !== false) this.watch = new FirstFrameWatch();
+    this.watch?.fromServer(tunnel.head);
     if (tunnel.head.length > 0) this.ws.send(tunnel.head, SEND_OPTIONS);
+    else if (upstream.protocol === 'rfb') {
+      const ms = this.opts.firstBytesTimeoutMs ?? FIRST_BYTES_TIMEOUT_MS;
+      this.silentTimer = setTimeout(() => this.onSilent(ms), ms);
+    }
     tls.on('close', this.onUpstreamClose);
     tls.on('error', (error) => log.debug('console stream error', { error }));
     for (const chunk of this.early) this.writeUpstream(chunk);
@@ -171,11 +198,13 @@ export class ConsoleRelay {
    * no added wait (the uncork runs right after the poll phase).
    */
   private readonly onUpstreamData = (chunk: Buffer, release: () => void): void => {
+    if (this.silentTimer !== undefined) this.stopSilentTimer();
     if (!this.corked && this.opts.batchWrites !== false) {
       this.corked = true;
       this.client.cork();
       setImmediate(this.uncork);
     }
+    if (this.watch?.active === true) this.watch.fromServer(chunk);
     // The chunk lives in the tunnel's read ring: it is released once the page socket has written it.
     this.ws.send(chunk, SEND_OPTIONS, release);
     const queued = this.client.writableLength;
@@ -190,6 +219,18 @@ export class ConsoleRelay {
     }
   };
 
+  private stopSilentTimer(): void {
+    clearTimeout(this.silentTimer);
+    this.silentTimer = undefined;
+  }
+
+  private onSilent(ms: number): void {
+    this.silentTimer = undefined;
+    if (this.stateValue !== 'open') return;
+    log.info('console sent no greeting; closing it', { vm: this.upstream.vmUuid, ms });
+    this.closePage(explainError(new ConsoleSilentError(`The console host accepted the connection but sent no screen data within ${ms / 1000} s.`)));
+  }
+
   private readonly onClientDrain = (): void => {
     this.tlsPaused = false;
     if (this.stateValue === 'open') this.tls?.resume();
@@ -198,7 +239,8 @@ export class ConsoleRelay {
   private readonly onPageMessage = (data: RawData): void => {
     const chunk = toBuffer(data);
     this.alive = true;
-    if (this.upstream.protocol === 'vt100' || isActiveRfbInput(chunk)) this.lastInputAt = Date.now();
+    if (this.upstream.protocol === 'vt100' || isActiveRfbInput(chunk)) this.lastInputAt = this.now();
+    if (this.opts.counters !== undefined) this.opts.counters.pageMessages++;
     if (this.stateValue === 'opening') this.early.push(chunk);
     else if (this.stateValue === 'open') this.writeUpstream(chunk);
   };
@@ -206,7 +248,9 @@ export class ConsoleRelay {
   private writeUpstream(chunk: Buffer): void {
     const tls = this.tls;
     if (tls === undefined) return;
-    if (!tls.write(chunk) && !this.wsPaused) {
+    let room = tls.write(chunk);
+    if (this.watch?.fromPage(chunk) === true) room = tls.write(REFRESH_NUDGE);
+    if (!room && !this.wsPaused) {
       // The console server cannot take more yet: stop reading the page until TLS drains.
       this.wsPaused = true;
       if (this.opts.counters !== undefined) this.opts.counters.pagePauses++;
@@ -222,7 +266,7 @@ export class ConsoleRelay {
 
   private readonly onUpstreamClose = (): void => {
     if (!this.transition('closing')) return;
-    const quietMs = Date.now() - this.lastInputAt;
+    const quietMs = this.now() - this.lastInputAt;
     const idleHintMs = this.opts.idleHintMs ?? IDLE_HINT_MS;
     this.tls = undefined;
     explainUpstreamEnd(this.source, this.upstream, quietMs, idleHintMs, this.opts.explainTimeoutMs).then(
@@ -237,6 +281,7 @@ export class ConsoleRelay {
     this.tls?.destroy();
     this.tls = undefined;
     this.early = [];
+    this.stopSilentTimer();
     this.client.off('drain', this.onClientDrain);
     if (this.transition('closed')) {
       if (wasOpen) log.debug('page closed the console', { vm: this.upstream.vmUuid, code });
@@ -248,6 +293,7 @@ export class ConsoleRelay {
   private closePage(why: Explained): void {
     if (this.stateValue === 'closed') return;
     this.transition('closing');
+    this.stopSilentTimer();
     this.tls?.destroy();
     // Read again, or the page's answering close frame would sit unread until ws's close timeout.
     this.ws.resume();

@@ -28,7 +28,7 @@ export interface TokenGrant {
 }
 
 /** Result of presenting a token. */
-export type TokenLookup = { kind: 'ok'; grant: TokenGrant } | { kind: 'spent' } | { kind: 'unknown' };
+export type TokenLookup<G = TokenGrant> = { kind: 'ok'; grant: G } | { kind: 'spent' } | { kind: 'unknown' };
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -36,9 +36,9 @@ function digest(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-/** The pending tokens of one bridge. */
-export class TokenStore {
-  private readonly pending = new Map<string, { grant: TokenGrant; timer: NodeJS.Timeout }>();
+/** The pending tokens of one bridge, for one kind of grant (a console, or a console wall). */
+export class TokenStore<G extends { poolId: string } = TokenGrant> {
+  private readonly pending = new Map<string, { grant: G; timer: NodeJS.Timeout }>();
   private readonly spent = new Map<string, number>();
 
   constructor(
@@ -52,7 +52,7 @@ export class TokenStore {
   }
 
   /** Issues a token for `grant`. */
-  issue(grant: TokenGrant): string {
+  issue(grant: G): string {
     if (this.pending.size >= MAX_PENDING_TOKENS) {
       const oldest = this.pending.keys().next().value;
       if (oldest !== undefined) this.retire(oldest);
@@ -66,7 +66,7 @@ export class TokenStore {
   }
 
   /** Takes a token: the grant if it is pending (it is then spent), else why not. */
-  take(token: string): TokenLookup {
+  take(token: string): TokenLookup<G> {
     if (!TOKEN_SHAPE.test(token)) return { kind: 'unknown' };
     const key = digest(token);
     const entry = this.pending.get(key);

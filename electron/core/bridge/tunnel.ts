@@ -5,7 +5,7 @@
  * How it works: `connectOnce` makes one attempt and reports either an open tunnel (the TLS socket,
  * paused, plus whatever console bytes arrived in the same read as the header — the RFB greeting often
  * does; the socket reads into a reusable ring, read-ring.ts, so `start` hands later bytes on) or the refusal (status, reason, the HTML body read up to a cap). `openTunnel` turns refusals into
- * actions, as XAPI-FACTS.md describes: 401 → log in again once and retry; 500 → look the console up
+ * actions, as docs/xapi-notes.md describes: 401 → log in again once and retry; 500 → look the console up
  * again (halted → VM_NOT_RUNNING, moved → retry once at the new location); 403, 404, 503 → a
  * PortholeError with a plain message. The session id only ever appears in the Cookie line: never in a
  * log, an error or the page.
@@ -17,11 +17,24 @@ import { consoleUsersFromBody, headerValue, parseConnectResponse, type ConnectAn
 import { getLogger } from '../../../shared/log';
 import type { ConsoleSource, ConsoleUpstream } from '../console-source';
 import { ReadRing, type ChunkSink } from './read-ring';
+import { lookUpNow } from './explain';
 
 const log = getLogger('bridge');
 
 /** Time allowed for the CONNECT answer header once TLS is up, ms. */
 export const ANSWER_TIMEOUT_MS = 10_000;
+
+/**
+ * The console host went silent: TLS is up but the CONNECT answer never came (or, in the relay, a 200
+ * came and then no RFB greeting). Its own class so the page gets the `silent` close (4014), not a
+ * generic failure.
+ */
+export class ConsoleSilentError extends PortholeError {
+  constructor(message: string) {
+    super('CONSOLE_ERROR', message);
+    this.name = 'ConsoleSilentError';
+  }
+}
 /** Most of an error answer's HTML body that is read (for the 503 names), bytes. */
 export const MAX_ERROR_BODY_BYTES = 16 * 1024;
 
@@ -142,7 +155,7 @@ function readAnswer(socket: TLSSocket, ring: ReadRing, opts: TunnelOptions): Pro
     const onAbort = (): void => finish(aborted());
     const timer = setTimeout(() => {
       if (answer !== undefined) finish();
-      else finish(new PortholeError('CONSOLE_ERROR', `The console server did not answer within ${timeoutMs / 1000} s.`));
+      else finish(new ConsoleSilentError(`The console host accepted the connection but did not answer within ${timeoutMs / 1000} s.`));
     }, timeoutMs);
     ring.attach(onData);
     socket.on('end', onEnd);
@@ -187,7 +200,7 @@ export async function connectOnce(source: ConsoleSource, upstream: ConsoleUpstre
 }
 
 /**
- * Opens the tunnel for `upstream`, acting on each refusal as XAPI-FACTS.md says. Resolves with the open
+ * Opens the tunnel for `upstream`, acting on each refusal as docs/xapi-notes.md says. Resolves with the open
  * tunnel (possibly at a new location after a 500); rejects with a PortholeError whose message is the
  * plain sentence the UI shows.
  */
@@ -229,7 +242,7 @@ export async function openTunnel(source: ConsoleSource, first: ConsoleUpstream, 
       }
       case 500: {
         // xapi answers 500 when the VM is not running or not resident here: look it up again.
-        const again = await source.resolve(upstream.vmUuid, upstream.protocol);
+        const again = await lookUpNow(source, upstream);
         if (relocated || again.location === upstream.location) {
           throw new PortholeError('CONSOLE_ERROR', `The host refused the console of ${upstream.vmName} (500 ${attempt.reason}).`);
         }

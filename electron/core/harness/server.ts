@@ -13,7 +13,7 @@
  */
 import { memoryOnlyCipher } from '../secret-store';
 import { createCleanupStack, startServices } from '../services';
-import type { DemoOptions } from './demo';
+import type { DemoOptions } from '../../demo/provider';
 import { ensureRendererDir } from './renderer-build';
 import { startWebServer } from './web-server';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideNavigation, decidePermission, decideRedirect, decideWindowOpen, safeExternalUrl } from './navigation';
+import { decideNavigation, decideRedirect, decideWindowOpen, safeExternalUrl } from './navigation';
 
 test('https links with a host and no credentials may open externally (normalised)', () => {
   assert.equal(safeExternalUrl('https://xcp-ng.org/docs/'), 'https://xcp-ng.org/docs/');
@@ -36,10 +36,4 @@ test('navigation and window.open are always denied; safe https targets go to the
   assert.deepEqual(decideWindowOpen('https://example.com/x'), { allow: false, openExternal: 'https://example.com/x' });
   assert.deepEqual(decideWindowOpen('about:blank'), { allow: false });
   assert.deepEqual(decideRedirect('https://example.com/'), { allow: false });
-});
-
-test('every permission is denied', () => {
-  for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'clipboard-sanitized-write', 'fullscreen', 'openExternal', 'hid', 'usb', 'serial', 'pointerLock', 'keyboardLock', 'unknown']) {
-    assert.equal(decidePermission(p), false, p);
-  }
 });

@@ -3,8 +3,7 @@
  *
  * Navigation, redirects and window.open are all refused; when the target is a well-formed https:
  * link the shell hands it to the OS browser instead (`shell.openExternal`), so links in About or in
- * error messages still work without the page ever leaving app://. Every permission (camera,
- * notifications, clipboard-read, HID, …) is denied.
+ * error messages still work without the page ever leaving app://. Permissions are permissions.ts.
  */
 
 /** Longest URL we hand to the OS, in characters (a sanity bound; real links are far shorter). */
@@ -47,9 +46,4 @@ export function decideRedirect(_targetUrl: string): NavigationDecision {
 /** `setWindowOpenHandler`: no child windows; https links go to the browser. */
 export function decideWindowOpen(targetUrl: string): NavigationDecision {
   return decideNavigation(targetUrl);
-}
-
-/** Permission requests and checks from any page: always denied (the app needs none of them). */
-export function decidePermission(_permission: string): boolean {
-  return false;
 }

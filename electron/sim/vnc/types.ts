@@ -7,6 +7,10 @@
  * - `synthetic`: an in-process RFB server (no external programs): a changing test pattern and typed
  *   text drawn on screen. Used by fast tests and the in-app demo pool.
  *
+ * Only `synthetic` lives here (it ships with the app's demo pool). The other kinds start external
+ * programs; their launchers live in test/backends/ and are handed to the simulator as `launchers`,
+ * so nothing under electron/ can start a process.
+ *
  * The simulator's console handler calls `connect()` once per accepted CONNECT and pipes the TLS socket
  * to the returned stream both ways. Start them with `startVncBackend` / `startTextConsole` (index.ts).
  */
@@ -38,7 +42,17 @@ export interface VncBackend {
   screendump?(): Promise<Buffer>;
   /** xvnc and rfb33: a file the xterm writes typed input to (`cat > file`), so tests can check keys. */
   readonly typedFile?: string;
+  /** qemu only: QEMU's input trace (`input_event_key_qcode … key qcode X, down 1` lines), so tests can check keys. */
+  readonly inputTrace?: string;
+  /** xvnc and rfb33: the X display number (tests set its keyboard layout with setxkbmap). */
+  readonly display?: number;
 }
+
+/** Starts one VM's console server of one kind; resolves when it accepts connections. */
+export type VncLauncher = (opts: VncBackendOptions) => Promise<VncBackend>;
+
+/** Launchers for the kinds that need external programs (test/backends/ has them all). */
+export type VncLaunchers = Partial<Readonly<Record<VncKind, VncLauncher>>>;
 
 /** A `vt100` text console: a byte stream for a terminal view. */
 export interface TextConsoleBackend {

@@ -4,6 +4,9 @@ import type { PoolSummary } from '../../../shared/contract';
 import type { VmNode } from '../../../shared/inventory';
 import type { ConsoleEvent, ConsoleState } from './console-machine';
 import {
+  LOCAL_NETWORK_BLOCKED_MESSAGE,
+  LOCAL_NETWORK_PERMISSIONS,
+  localNetworkBlocked,
   INITIAL_CONSOLE_STATE, MAX_AUTO_RETRIES, consoleTarget, consoleTransition, dataState, describeClose, planForTarget, targetKey,
 } from './console-machine';
 
@@ -90,6 +93,8 @@ test('close reasons: the bridge JSON decides message and retry; plain WebSocket 
   const idle = describeClose(4011, JSON.stringify({ code: 'CONSOLE_ERROR', message: 'Closed by the server' }));
   assert.equal(idle.retry, 'never');
   assert.match(idle.message, /without input/);
+  const silent = describeClose(4014, JSON.stringify({ code: 'CONSOLE_ERROR', message: 'The console host accepted the connection but sent no screen data within 10 s.' }));
+  assert.deepEqual(silent, { message: 'The console host accepted the connection but sent no screen data within 10 s.', code: 'CONSOLE_ERROR', retry: 'policy' });
   assert.equal(describeClose(1006, '').message, 'The connection to the console was lost.');
   assert.equal(describeClose(1011, '').message, 'The console connection closed (code 1011).');
 });
@@ -102,4 +107,16 @@ test('retry hints: a replaced console retries at once, an idle timeout never, fo
   assert.equal(idle?.kind === 'disconnected' ? idle.retryInMs : -1, undefined);
   const forbidden = consoleTransition(start, { type: 'failed', message: 'no', code: 'CONSOLE_FORBIDDEN', retry: 'policy' });
   assert.equal(forbidden?.kind === 'disconnected' ? forbidden.retryInMs : -1, undefined);
+});
+
+test('Local Network Access: a denied name means blocked; prompt, granted or unknown names do not', () => {
+  // What Chromium 156 answers after a public page's socket to loopback was refused.
+  assert.equal(localNetworkBlocked(['denied', 'denied', 'prompt']), true);
+  // A local page (the harness on 127.0.0.1): nothing was refused.
+  assert.equal(localNetworkBlocked(['prompt', 'prompt', 'prompt']), false);
+  // Electron with the permission granted; a browser without these names.
+  assert.equal(localNetworkBlocked(['granted', 'granted', undefined]), false);
+  assert.equal(localNetworkBlocked([undefined, undefined, undefined]), false);
+  assert.deepEqual([...LOCAL_NETWORK_PERMISSIONS].sort(), ['local-network', 'local-network-access', 'loopback-network']);
+  assert.match(LOCAL_NETWORK_BLOCKED_MESSAGE, /Local Network Access/);
 });

@@ -66,6 +66,23 @@ const NO_AUTO_RETRY: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'NEEDS_PASSWORD',
 ]);
 
+/**
+ * Chromium's names for the Local Network Access permission. A page Chromium does not count as local
+ * (an `app://` page, a page served as public) is refused before its WebSocket to the loopback bridge
+ * opens (`net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS`); the socket only reports a bare 1006, but
+ * afterwards `navigator.permissions.query` answers `denied` for these names.
+ */
+export const LOCAL_NETWORK_PERMISSIONS = ['local-network-access', 'loopback-network', 'local-network'] as const;
+
+/** What a tab says when the Local Network Access check blocked its socket. */
+export const LOCAL_NETWORK_BLOCKED_MESSAGE =
+  "The browser's Local Network Access check blocked this page from connecting to Porthole's console bridge on 127.0.0.1, so the console cannot open. The page is not treated as local; it needs the local-network permission.";
+
+/** True when a socket that failed before it opened was blocked by Local Network Access (permission states). */
+export function localNetworkBlocked(states: readonly (string | undefined)[]): boolean {
+  return states.includes('denied');
+}
+
 /** The initial state of a new tab. */
 export const INITIAL_CONSOLE_STATE: ConsoleState = { kind: 'waiting', detail: 'Waiting for the pool…' };
 

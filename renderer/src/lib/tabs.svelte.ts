@@ -7,7 +7,7 @@
  * `ui:set`, debounced, and never before the restore finished (so an early empty strip cannot overwrite
  * the saved tabs).
  */
-import type { ConsoleProtocol, ThemeChoice, UiState } from '../../../shared/contract';
+import type { ConsoleProtocol, ThemeChoice, UiState, WallSettings } from '../../../shared/contract';
 import { getLogger } from '../../../shared/log';
 import { api } from './api';
 import type { ConsoleState } from './console-machine';
@@ -35,6 +35,8 @@ class TabsStore {
   collapsed = $state.raw<ReadonlySet<string>>(new Set());
   /** The theme choice, persisted. */
   theme = $state<ThemeChoice>('system');
+  /** The console wall's settings, persisted with the tabs (undefined: the defaults). */
+  wall = $state.raw<WallSettings | undefined>(undefined);
   private restored = false;
   private readonly commands = new Map<string, ConsoleCommands>();
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -88,6 +90,7 @@ class TabsStore {
       // Rows collapsed before the saved state arrived stay collapsed too.
       if (Array.isArray(ui.collapsed)) this.collapsed = new Set([...ui.collapsed, ...this.collapsed]);
       if (ui.theme === 'light' || ui.theme === 'dark' || ui.theme === 'system') this.theme = ui.theme;
+      if (ui.wall !== undefined) this.wall = ui.wall;
     } catch (error) {
       log.warn('ui:get failed', { error });
     } finally {
@@ -114,6 +117,12 @@ class TabsStore {
     this.scheduleSave();
   }
 
+  /** Sets the wall settings and saves them. */
+  setWall(settings: WallSettings): void {
+    this.wall = settings;
+    this.scheduleSave();
+  }
+
   private scheduleSave(): void {
     if (!this.restored) return;
     if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
@@ -123,6 +132,7 @@ class TabsStore {
       if (this.treeWidth !== undefined) ui.treeWidth = this.treeWidth;
       if (this.collapsed.size > 0) ui.collapsed = [...this.collapsed];
       if (this.theme !== 'system') ui.theme = this.theme;
+      if (this.wall !== undefined) ui.wall = this.wall;
       api()
         .invoke('ui:set', ui)
         .catch((error: unknown) => log.warn('ui:set failed', { error }));

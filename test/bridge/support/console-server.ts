@@ -1,5 +1,5 @@
 /**
- * A small TLS server that answers console `CONNECT`s with xapi's exact bytes (XAPI-FACTS.md), for the
+ * A small TLS server that answers console `CONNECT`s with xapi's exact bytes (docs/xapi-notes.md), for the
  * bridge tests and the benchmark; plus a fake `ConsoleSource` to point the bridge at it.
  *
  * How it works: each TLS connection reads one request header, records it (path, Host, Cookie) and

@@ -5,6 +5,7 @@
  */
 import type { Locator, Page } from 'playwright-core';
 import { ConsoleTab } from './console-tab';
+import { OverviewPage } from './overview';
 import { PoolDialog, TrustDialog, type PoolCredentials } from './pool-dialogs';
 import { TreePanel } from './tree';
 
@@ -13,11 +14,13 @@ export class AppPage {
   readonly tree: TreePanel;
   readonly poolDialog: PoolDialog;
   readonly trustDialog: TrustDialog;
+  readonly overview: OverviewPage;
 
   constructor(readonly page: Page) {
     this.tree = new TreePanel(page);
     this.poolDialog = new PoolDialog(page);
     this.trustDialog = new TrustDialog(page);
+    this.overview = new OverviewPage(page);
   }
 
   /** Opens the harness URL and waits for the app to render its first screen. */

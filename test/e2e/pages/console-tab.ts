@@ -47,11 +47,55 @@ export class ConsoleTab {
     return this.page.getByRole('tabpanel', { name: this.vmName, exact: true }).locator('canvas').first();
   }
 
-  /** Switches the view to 1:1 (the "Scale to fit" toggle off), so canvas pixels are framebuffer pixels. */
+  /** The visible panel of this tab. */
+  visiblePanel(): Locator {
+    return this.page.getByRole('tabpanel', { name: this.vmName, exact: true });
+  }
+
+  /** Switches the view to 1:1 (the Scaling choice), so canvas pixels are framebuffer pixels. */
   async oneToOne(): Promise<void> {
-    const toggle = this.page.getByRole('tabpanel', { name: this.vmName, exact: true }).getByRole('button', { name: 'Scale to fit', exact: true });
-    if ((await toggle.getAttribute('aria-pressed')) === 'true') await toggle.click();
-    await this.page.getByRole('tabpanel', { name: this.vmName, exact: true }).getByRole('button', { name: 'Scale to fit', exact: true, pressed: false }).waitFor();
+    await this.scaling('one-to-one');
+  }
+
+  /** Chooses a Scaling mode: fit, fit-up, one-to-one, remote. */
+  async scaling(mode: 'fit' | 'fit-up' | 'one-to-one' | 'remote'): Promise<void> {
+    await this.visiblePanel().getByRole('combobox', { name: 'Scaling', exact: true }).selectOption(mode);
+  }
+
+  /** A toolbar button of the visible panel. */
+  button(name: string): Locator {
+    return this.visiblePanel().getByRole('button', { name, exact: true });
+  }
+
+  /** Runs an entry of a toolbar menu (Keys ▾, Screenshot ▾) and waits for the menu to close. */
+  async menu(button: 'Keys ▾' | 'Screenshot ▾', entry: string): Promise<void> {
+    await this.button(button).click();
+    const menu = this.page.getByRole('menu', { name: button.replace(' ▾', ''), exact: true });
+    await menu.getByRole('menuitem', { name: entry, exact: true }).click();
+    await menu.waitFor({ state: 'detached' });
+  }
+
+  /**
+   * Types text with the Type text dialog (opened from the toolbar) on `layout`; returns the listed
+   * characters the layout cannot make. `beforeType` runs just before Type is pressed.
+   */
+  async typeText(text: string, layout: string, beforeType?: () => Promise<void> | void): Promise<string[]> {
+    await this.button('Type text…').click();
+    return this.typeInDialog(text, layout, beforeType);
+  }
+
+  /** Fills the open Type text dialog, presses Type, waits until it has closed (typing done). */
+  async typeInDialog(text: string, layout: string, beforeType?: () => Promise<void> | void): Promise<string[]> {
+    const dialog = this.page.getByRole('dialog', { name: `Type text into ${this.vmName}` });
+    await dialog.waitFor({ state: 'visible' });
+    await dialog.getByRole('textbox', { name: 'Text' }).fill(text);
+    await dialog.getByRole('combobox', { name: 'Keyboard layout' }).selectOption(layout);
+    const listing = dialog.getByRole('status', { name: 'Characters that cannot be typed' });
+    const skipped = (await listing.count()) === 0 ? [] : await listing.locator('kbd').allTextContents();
+    await beforeType?.();
+    await dialog.getByRole('button', { name: 'Type', exact: true }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 60_000 });
+    return skipped;
   }
 
   /** Closes the tab with its close button and waits until it is gone. */

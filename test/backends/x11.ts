@@ -61,7 +61,8 @@ export async function startXterm(display: number, typedFile: string, width: numb
   const rows = Math.max(5, Math.ceil(height / XTERM_CELL_H_PX));
   // The file name travels as $0, so no quoting of the path is needed.
   const args = ['-display', `:${display}`, '-geometry', `${cols}x${rows}+0+0`, '-bw', '0', '-e', 'sh', '-c', 'exec cat > "$0"', typedFile];
-  const env = { ...process.env, DISPLAY: `:${display}` };
+  // A UTF-8 locale, so characters beyond ASCII reach the file as UTF-8 (and dead keys compose).
+  const env = { ...process.env, DISPLAY: `:${display}`, LC_ALL: 'C.UTF-8' };
   const child = spawnChild('xterm', 'xterm', args, join(workDir, 'xterm.log'), env);
   try {
     await waitForPath(typedFile, child, XTERM_START_TIMEOUT_MS);

@@ -1,6 +1,7 @@
 /**
  * The demo pool provider: starts the XAPI simulator in-process, with `synthetic` consoles (no external
- * programs), so a newcomer sees the whole product without a XenServer. Used by the web harness and by
+ * programs) and every host on 127.0.0.1 with a port of its own (macOS and Windows configure no other
+ * loopback address), so a newcomer sees the whole product without a XenServer. Used by the web harness and by
  * the Electron shell; the backend calls `start()` on "Try the demo pool" and adds, trusts and connects
  * the pool it describes.
  *
@@ -8,8 +9,8 @@
  * `running` returns the same pool (one simulator per process); `stop()` stops it and is final. The
  * simulator module is imported lazily, so an app that never uses the demo never loads it.
  */
-import type { Simulator } from '../../sim/types';
-import { getLogger } from '../../../shared/log';
+import type { Simulator } from '../sim/types';
+import { getLogger } from '../../shared/log';
 
 const log = getLogger('demo');
 
@@ -51,7 +52,7 @@ type DemoState =
 /** Describes the master of a started simulator. */
 export function describeMaster(sim: Simulator): DemoPool {
   const url = new URL(sim.masterUrl);
-  const master = sim.hosts.find((h) => h.address === url.hostname) ?? sim.hosts[0];
+  const master = sim.hosts.find((h) => h.address === url.hostname && String(h.port) === url.port) ?? sim.hosts[0];
   if (master === undefined) throw new Error('demo simulator has no hosts');
   return { address: url.host, user: sim.user, password: sim.password, fingerprint: master.fingerprint };
 }
@@ -63,8 +64,14 @@ export function createDemoProvider(options: DemoOptions = {}): DemoProvider {
     start() {
       if (state.kind === 'stopped') return Promise.reject(new Error('the demo pool was stopped'));
       if (state.kind !== 'idle') return state.pool;
-      const sim = import('../../sim/index').then(({ startSimulator }) =>
-        startSimulator({ hosts: options.hosts ?? DEMO_HOSTS, vms: options.vms ?? DEMO_VMS, vnc: 'synthetic', powerOpMs: DEMO_POWER_OP_MS }),
+      const sim = import('../sim/index').then(({ startSimulator }) =>
+        startSimulator({
+          hosts: options.hosts ?? DEMO_HOSTS,
+          vms: options.vms ?? DEMO_VMS,
+          vnc: 'synthetic',
+          loopback: 'port-per-host',
+          powerOpMs: DEMO_POWER_OP_MS,
+        }),
       );
       const pool = sim.then((s) => {
         if (state.kind === 'starting') state = { ...state, kind: 'running' };

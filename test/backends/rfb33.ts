@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { SocketDir, spawnChild, waitForPath, type Child } from './child';
 import { startXServer, startXterm } from './x11';
 import { XConsoleBackend } from './xvnc';
-import type { VncBackendOptions } from './types';
+import type { VncBackendOptions } from '../../electron/sim/vnc/types';
 
 /** Default screen size, px (vncterm's text console is 80x25 cells of 9x16; near enough). */
 const DEFAULT_WIDTH_PX = 720;

@@ -6,13 +6,15 @@
  * TCG, one CPU, 64 MiB. `-vnc unix:` and `-qmp unix:` sockets live in the work directory (or a short
  * temp directory when that path is too long). `connect()` opens the VNC socket. `screendump()` talks
  * QMP (greeting, `qmp_capabilities`, `screendump` to a file) and returns the PPM; QMP takes one client
- * at a time, so dumps are serialised. `stop()` ends QEMU and removes the sockets.
+ * at a time, so dumps are serialised. QEMU traces its input layer (`-trace input_event_key*` and
+ * `input_event_btn`, one line per key or button as a qcode) into `inputTrace`, so tests can check
+ * what reached the guest. `stop()` ends QEMU and removes the sockets.
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { connectUnix, SocketDir, spawnChild, stopChild, waitForPath, type Child } from './child';
-import type { VncBackend, VncBackendOptions } from './types';
+import type { VncBackend, VncBackendOptions } from '../../electron/sim/vnc/types';
 
 /** Time QEMU gets to create its sockets, ms. */
 const START_TIMEOUT_MS = 15_000;
@@ -81,6 +83,8 @@ class QemuBackend implements VncBackend {
     private readonly child: Child,
     private readonly sockets: SocketDir,
     private readonly workDir: string,
+    /** The file QEMU's input trace goes to. */
+    readonly inputTrace: string,
   ) {}
 
   /** Process id of QEMU (for leak checks). */
@@ -124,12 +128,13 @@ class QemuBackend implements VncBackend {
 }
 
 /** Starts QEMU for one VM and waits until its VNC and QMP sockets exist. */
-export async function startQemuVnc(opts: VncBackendOptions): Promise<VncBackend & { readonly pid: number | undefined; readonly socketPath: string }> {
+export async function startQemuVnc(opts: VncBackendOptions): Promise<VncBackend & { readonly pid: number | undefined; readonly socketPath: string; readonly inputTrace: string }> {
   const sockets = new SocketDir(opts.workDir);
   const vnc = sockets.path('vnc.sock');
   const qmp = sockets.path('qmp.sock');
   // QEMU's option parser treats ',' as a separator; ',,' is a literal comma.
   const name = opts.name.replaceAll(',', ',,');
+  const inputTrace = join(opts.workDir, 'qemu-input.log');
   const args = [
     '-nodefaults',
     '-no-user-config',
@@ -142,9 +147,12 @@ export async function startQemuVnc(opts: VncBackendOptions): Promise<VncBackend 
     '-display', 'none',
     '-vnc', `unix:${vnc}`,
     '-qmp', `unix:${qmp},server=on,wait=off`,
+    '-trace', 'input_event_key*',
+    '-trace', 'input_event_btn',
+    '-D', inputTrace,
   ];
   const child = spawnChild('qemu-system-x86_64', 'qemu-system-x86_64', args, join(opts.workDir, 'qemu.log'));
-  const backend = new QemuBackend(child, sockets, opts.workDir);
+  const backend = new QemuBackend(child, sockets, opts.workDir, inputTrace);
   try {
     await waitForPath(vnc, child, START_TIMEOUT_MS);
     await waitForPath(qmp, child, START_TIMEOUT_MS);

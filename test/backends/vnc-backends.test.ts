@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needTools } from '../support/tools';
 import { RfbClient, decodePpm, differingPixels, pixelFormat32 } from '../support/rfb-client';
-import { startVncBackend, VNC_KIND_TOOLS } from '../../electron/sim/vnc/index';
-import { startQemuVnc } from '../../electron/sim/vnc/qemu';
-import { startXvnc, type XConsoleBackend } from '../../electron/sim/vnc/xvnc';
-import { startRfb33 } from '../../electron/sim/vnc/rfb33';
+import { startVncBackend } from '../../electron/sim/vnc/index';
+import { VNC_KIND_TOOLS } from './index';
+import { startQemuVnc } from './qemu';
+import { startXvnc, type XConsoleBackend } from './xvnc';
+import { startRfb33 } from './rfb33';
 
 /** How long typed keys may take to reach the xterm's file, ms. */
 const TYPED_TIMEOUT_MS = 10_000;
@@ -233,5 +234,9 @@ describe('startVncBackend', () => {
     assert.equal(init.name, 'demo');
     await backend.stop();
     await client.waitClosed();
+  });
+
+  test('refuses a kind that needs a program when no launcher was injected', async () => {
+    await assert.rejects(startVncBackend('qemu', { name: 'vm', workDir: tmpdir() }), /no launcher for qemu/);
   });
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { connectUnix, SocketDir, stopChild, waitForPath, type Child } from './child';
 import { startXServer, startXterm, stopXServer, type XServer } from './x11';
-import type { VncBackend, VncBackendOptions } from './types';
+import type { VncBackend, VncBackendOptions } from '../../electron/sim/vnc/types';
 
 /** Default screen size, px. */
 const DEFAULT_WIDTH_PX = 1024;

@@ -1,5 +1,5 @@
 /**
- * `npm run sim -- [--db FILE | --hosts N --vms M] [--vnc KIND] [--port P] [--power-op-ms MS]`
+ * `npm run sim -- [--db FILE | --hosts N --vms M] [--vnc KIND] [--loopback address-per-host|port-per-host] [--port P] [--power-op-ms MS]`
  *
  * Runs a simulated pool in the foreground. The first line on stdout is one JSON object:
  * `{"master":"https://127.0.0.11:PORT","user":"root","password":"…","hosts":[{"name","address","fingerprint"}]}`
@@ -8,14 +8,15 @@
  */
 import { parseArgs } from 'node:util';
 import { configureLog, getLogger, parseLogLevel } from '../../shared/log';
-import { startSimulator } from './index';
-import type { SimulatorOptions } from './types';
-import { VNC_KINDS, type VncKind } from './vnc/types';
+import { startSimulator } from '../../electron/sim/index';
+import { LOOPBACK_MODES, type LoopbackMode, type SimulatorOptions } from '../../electron/sim/types';
+import { VNC_KINDS, type VncKind } from '../../electron/sim/vnc/types';
+import { LAUNCHERS } from '../backends/index';
 
 const log = getLogger('sim-cli');
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: npm run sim -- [--db FILE | --hosts N --vms M] [--vnc ${VNC_KINDS.join('|')}] [--port P] [--power-op-ms MS]\n`);
+  process.stderr.write(`${message}\nusage: npm run sim -- [--db FILE | --hosts N --vms M] [--vnc ${VNC_KINDS.join('|')}] [--loopback ${LOOPBACK_MODES.join('|')}] [--port P] [--power-op-ms MS]\n`);
   process.exit(2);
 }
 
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
         vms: { type: 'string' },
         vnc: { type: 'string' },
         port: { type: 'string' },
+        loopback: { type: 'string' },
         'power-op-ms': { type: 'string' },
         user: { type: 'string' },
         password: { type: 'string' },
@@ -49,11 +51,15 @@ async function main(): Promise<void> {
   if (values.db !== undefined && (values.hosts !== undefined || values.vms !== undefined)) usage('--db and --hosts/--vms exclude each other');
   const vnc = values.vnc;
   if (vnc !== undefined && !(VNC_KINDS as readonly string[]).includes(vnc)) usage(`unknown --vnc ${vnc}`);
+  const loopback = values.loopback;
+  if (loopback !== undefined && !(LOOPBACK_MODES as readonly string[]).includes(loopback)) usage(`unknown --loopback ${loopback}`);
   const opts: SimulatorOptions = {
     db: values.db,
     hosts: int(values.hosts, 'hosts'),
     vms: int(values.vms, 'vms'),
     vnc: vnc as VncKind | undefined,
+    launchers: LAUNCHERS,
+    loopback: loopback as LoopbackMode | undefined,
     port: int(values.port, 'port'),
     powerOpMs: int(values['power-op-ms'], 'power-op-ms'),
     user: values.user,
@@ -84,7 +90,7 @@ async function main(): Promise<void> {
     master: sim.masterUrl,
     user: sim.user,
     password: sim.password,
-    hosts: sim.hosts.map((h) => ({ name: h.name, address: h.address, fingerprint: h.fingerprint })),
+    hosts: sim.hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, fingerprint: h.fingerprint })),
   };
   process.stdout.write(JSON.stringify(line) + '\n');
 }

@@ -1,0 +1,337 @@
+/**
+ * End to end, in real headless Chromium against the simulator's real console servers: the console
+ * toolbar's power features, each checked on screen and at the server.
+ *
+ * - QEMU runs with `-trace input_event_key*` / `input_event_btn`: its trace lists every key (as a
+ *   qcode) and button that reached the guest, which the test compares with what xkb-data says.
+ * - Xvnc's xterm writes what it receives to a file; for German its X server is switched to `de` with
+ *   setxkbmap, as a guest admin would.
+ *
+ * Covered: Type text (us and de; AltGr, Shift, dead keys, skipped characters, Ctrl+Shift+V), the
+ * Keys menu (Ctrl+Alt+F2, Win) and sticky modifiers, View only, Screenshot == canvas == QMP
+ * screendump, clipboard both ways with Xvnc, remote resize of Xvnc, Tab to the console, typing after
+ * a tab switch.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Simulator } from '../../electron/sim/types';
+import { resolveLayout } from '../../shared/keyboard/xkb-symbols';
+import { decodePngRgb } from '../support/png';
+import { needTools } from '../support/tools';
+import type { AppPage } from './pages/app';
+import type { ConsoleTab } from './pages/console-tab';
+import { startConsoleRig, type ConsoleRig } from './rig';
+import { diffImages, equalButCursor, parsePpm, waitUntil, type BrowserSession } from './support';
+
+const skip = needTools('chromium', 'qemu-system-x86_64', 'Xvnc', 'setxkbmap', 'xdpyinfo');
+
+/** How long keys may take to show up at the server, ms. */
+const ARRIVAL_TIMEOUT_MS = 20_000;
+/** The xkb-data symbols folder. */
+const XKB_SYMBOLS = '/usr/share/X11/xkb/symbols';
+
+/** The characters the issue asks for, with spaces between and a newline. */
+const SAMPLE = 'y z @ € { } | \\ ~ ä ß é ñ\n';
+
+/**
+ * What xkb-data says each sample character is, per layout: [key, level, keysym name] strokes
+ * (level 2 = Shift, 3 = AltGr); a dead key is a stroke of its own. Absent: not on the layout.
+ * Every entry is checked against the symbols files before it is used.
+ */
+const XKB_SAYS: Record<string, Record<string, [string, number, string][]>> = {
+  us: {
+    y: [['AD06', 1, 'y']], z: [['AB01', 1, 'z']], '@': [['AE02', 2, 'at']], '{': [['AD11', 2, 'braceleft']],
+    '}': [['AD12', 2, 'braceright']], '|': [['BKSL', 2, 'bar']], '\\': [['BKSL', 1, 'backslash']], '~': [['TLDE', 2, 'asciitilde']],
+  },
+  de: {
+    y: [['AB01', 1, 'y']], z: [['AD06', 1, 'z']], '@': [['AD01', 3, 'at']], '€': [['AD03', 3, 'EuroSign']],
+    '{': [['AE07', 3, 'braceleft']], '}': [['AE10', 3, 'braceright']], '|': [['LSGT', 3, 'bar']], '\\': [['AE11', 3, 'backslash']],
+    '~': [['AD12', 3, 'asciitilde']], ä: [['AC11', 1, 'adiaeresis']], ß: [['AE11', 1, 'ssharp']],
+    é: [['AE12', 1, 'dead_acute'], ['AD03', 1, 'e']],
+  },
+};
+
+/** QEMU's qcode for each XKB key position used above (QEMU names keys after the US layout). */
+const QCODE: Record<string, string> = {
+  AD06: 'y', AB01: 'z', AE02: '2', AD11: 'bracket_left', AD12: 'bracket_right', BKSL: 'backslash', TLDE: 'grave_accent',
+  AD01: 'q', AD03: 'e', AE07: '7', AE10: '0', LSGT: 'less', AE11: 'minus', AC11: 'apostrophe', AE12: 'equal',
+};
+
+/** The qcodes pressed (down) to type `text` on `layout`, from XKB_SAYS. */
+function expectedQcodes(text: string, layout: string): string[] {
+  const out: string[] = [];
+  for (const char of Array.from(text)) {
+    if (char === ' ') out.push('spc');
+    else if (char === '\n') out.push('ret');
+    else
+      for (const [key, level] of XKB_SAYS[layout]?.[char] ?? []) {
+        if (level >= 3) out.push('alt_r');
+        if (level === 2 || level === 4) out.push('shift');
+        out.push(QCODE[key] ?? `?${key}`);
+      }
+  }
+  return out;
+}
+
+/** The sample without the characters a layout lacks. */
+function producible(text: string, layout: string): string {
+  return Array.from(text)
+    .filter((c) => c === ' ' || c === '\n' || XKB_SAYS[layout]?.[c] !== undefined)
+    .join('');
+}
+
+/** Reads a file, '' while it does not exist. */
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The input trace of a QEMU VM from a byte offset: key downs as qcodes, and every line. */
+function traceSince(path: string, offset: number): { downs: string[]; lines: string[] } {
+  const lines = readText(path).slice(offset).split('\n').filter((l) => l.startsWith('input_event_'));
+  const downs = lines.flatMap((l) => {
+    const m = /^input_event_key_qcode .*key qcode (\S+), down 1/.exec(l);
+    return m === null ? [] : [m[1]!];
+  });
+  return { downs, lines };
+}
+
+describe('console power features against QEMU and Xvnc', { skip }, () => {
+  let rig: ConsoleRig;
+  let browser: BrowserSession;
+  let app: AppPage;
+  let sim: Simulator;
+  let qemuVm: string;
+  let xvncVm: string;
+  let qemuTrace: string;
+  let typedFile: string;
+  let display: number;
+
+  before(async () => {
+    rig = await startConsoleRig();
+    ({ browser, app, sim, qemuVm, xvncVm } = rig);
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(rig.harness.url).origin });
+    const master = new URL(sim.masterUrl);
+    await app.addPool({ address: master.host, username: sim.user, password: sim.password });
+    await app.trustDialog.trust();
+    await app.tree.open(qemuVm);
+    await app.tab(qemuVm).waitForState('connected');
+    await app.tree.open(xvncVm);
+    await app.tab(xvncVm).waitForState('connected');
+    // The console servers exist once their VMs' consoles are connected.
+    qemuTrace = sim.vnc(qemuVm)?.inputTrace ?? '';
+    typedFile = sim.vnc(xvncVm)?.typedFile ?? '';
+    display = sim.vnc(xvncVm)?.display ?? -1;
+    assert.ok(qemuTrace !== '' && typedFile !== '' && display >= 0, 'both console servers are up');
+  });
+
+  after(async () => {
+    await rig?.stop();
+  });
+
+  /** Waits until the xterm file has grown by a line, returns the new part. */
+  async function nextTyped(offset: number): Promise<string> {
+    return waitUntil('a new line in the xterm file', ARRIVAL_TIMEOUT_MS, () => {
+      const text = readText(typedFile).slice(offset);
+      return text.endsWith('\n') ? text : undefined;
+    });
+  }
+
+  /** Waits until QEMU's trace shows `count` key downs after `offset`. */
+  async function nextDowns(offset: number, count: number): Promise<string[]> {
+    let seen: string[] = [];
+    await waitUntil(`${count} key downs in QEMU's input trace`, ARRIVAL_TIMEOUT_MS, () => {
+      seen = traceSince(qemuTrace, offset).downs;
+      return seen.length >= count ? true : undefined;
+    }).catch((error: unknown) => {
+      throw new Error(`${String(error)}; saw ${JSON.stringify(seen)}`);
+    });
+    return seen;
+  }
+
+  test('the expected key strokes are what xkb-data says', () => {
+    const read = (f: string): string | undefined => readText(join(XKB_SYMBOLS, f)) || undefined;
+    for (const [layout, chars] of Object.entries(XKB_SAYS)) {
+      const keys = resolveLayout(read, layout).keys;
+      for (const [char, strokes] of Object.entries(chars))
+        for (const [key, level, keysym] of strokes) assert.equal(keys[key]?.levels[level - 1], keysym, `${layout} ${char}: ${key} level ${level}`);
+    }
+  });
+
+  test('Xvnc: clipboard from here reaches the guest, and the guest selection comes back', async () => {
+    const tab = app.tab(xvncVm);
+    await tab.select();
+    await tab.oneToOne();
+    await tab.button('Clipboard…').click();
+    const dialog = browser.page.getByRole('dialog', { name: `Clipboard of ${xvncVm}` });
+    await dialog.getByRole('textbox', { name: 'Send to the guest' }).fill('porthole-clip-äé');
+    assert.equal(await dialog.getByText('does not share a clipboard').count(), 0, 'Xvnc offers the extended clipboard');
+    await dialog.getByRole('button', { name: 'Send to guest' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Sent' }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    // At the server: paste the X selection into the xterm (Shift+Insert) and end the line.
+    const offset = readText(typedFile).length;
+    await tab.canvas().focus();
+    const blank = await tab.pixels();
+    await browser.page.keyboard.press('Shift+Insert');
+    // The paste is asynchronous (xterm asks the X server for the selection): Enter only once the
+    // pasted text is on the screen, else the newline could overtake it.
+    await waitUntil('the pasted text on the xterm screen', ARRIVAL_TIMEOUT_MS, async () => (diffImages(blank, await tab.pixels()).mismatched > 20 ? true : undefined));
+    await browser.page.keyboard.press('Enter');
+    assert.equal(await nextTyped(offset), 'porthole-clip-äé\n');
+    // The other way: select the echoed line in the xterm (triple click); Xvnc sends the selection.
+    const box = await tab.canvas().boundingBox();
+    assert.ok(box !== null);
+    await browser.page.mouse.click(box.x + 20, box.y + 6, { clickCount: 3 });
+    await tab.button('Clipboard…').click();
+    const guest = dialog.getByRole('textbox', { name: 'Guest clipboard' });
+    await waitUntil('the guest clipboard in the dialog', ARRIVAL_TIMEOUT_MS, async () => ((await guest.inputValue()).includes('porthole-clip-äé') ? true : undefined));
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  for (const layout of ['us', 'de']) {
+    test(`Xvnc: Type text on ${layout} reaches the xterm as the same characters`, async () => {
+      const tab = app.tab(xvncVm);
+      await tab.select();
+      execFileSync('setxkbmap', ['-display', `:${display}`, '-layout', layout]);
+      const offset = readText(typedFile).length;
+      const skipped = await tab.typeText(SAMPLE, layout);
+      assert.deepEqual(skipped, layout === 'us' ? ['€', 'ä', 'ß', 'é', 'ñ'] : ['ñ']);
+      assert.equal(await nextTyped(offset), producible(SAMPLE, layout));
+    });
+
+    test(`QEMU: Type text on ${layout} presses the qcodes xkb-data says`, async () => {
+      const tab = app.tab(qemuVm);
+      await tab.select();
+      let offset = 0;
+      const skipped = await tab.typeText(SAMPLE, layout, () => {
+        offset = readText(qemuTrace).length;
+      });
+      assert.deepEqual(skipped, layout === 'us' ? ['€', 'ä', 'ß', 'é', 'ñ'] : ['ñ']);
+      const expected = expectedQcodes(SAMPLE, layout);
+      assert.deepEqual((await nextDowns(offset, expected.length)).slice(0, expected.length), expected);
+    });
+  }
+
+  test('Ctrl+Shift+V on the console opens Type text', async () => {
+    const tab = app.tab(qemuVm);
+    await tab.select();
+    await tab.canvas().focus();
+    await browser.page.keyboard.press('Control+Shift+V');
+    let offset = 0;
+    await tab.typeInDialog('ab', 'us', () => {
+      offset = readText(qemuTrace).length;
+    });
+    assert.deepEqual(await nextDowns(offset, 2), ['a', 'b']);
+  });
+
+  test('Keys menu: Ctrl+Alt+F2 and Win reach QEMU as their qcodes', async () => {
+    const tab = app.tab(qemuVm);
+    await tab.select();
+    let offset = readText(qemuTrace).length;
+    await tab.menu('Keys ▾', 'Ctrl+Alt+F2');
+    assert.deepEqual(await nextDowns(offset, 3), ['ctrl', 'alt', 'f2']);
+    offset = readText(qemuTrace).length;
+    await tab.menu('Keys ▾', 'Win');
+    assert.deepEqual(await nextDowns(offset, 1), ['meta_l']);
+  });
+
+  test('sticky modifiers show as pressed, combine with the next key, then let go', async () => {
+    const tab = app.tab(qemuVm);
+    await tab.select();
+    const group = tab.visiblePanel().getByRole('group', { name: 'Sticky modifiers' });
+    let offset = readText(qemuTrace).length;
+    await group.getByRole('button', { name: 'Ctrl', exact: true }).click();
+    await group.getByRole('button', { name: 'Shift', exact: true }).click();
+    assert.equal(await group.getByRole('button', { pressed: true }).count(), 2);
+    await tab.menu('Keys ▾', 'Alt+Tab');
+    assert.deepEqual(await nextDowns(offset, 4), ['ctrl', 'shift', 'alt', 'tab']);
+    assert.equal(await group.getByRole('button', { pressed: true }).count(), 0, 'used up');
+    // With a key typed on the console itself.
+    offset = readText(qemuTrace).length;
+    await group.getByRole('button', { name: 'Alt', exact: true }).click();
+    await tab.canvas().focus();
+    await browser.page.keyboard.press('KeyX');
+    assert.deepEqual(await nextDowns(offset, 2), ['alt', 'x']);
+    await group.getByRole('button', { pressed: true }).waitFor({ state: 'detached' });
+  });
+
+  test('View only sends nothing and says so; turning it off sends again', async () => {
+    const tab = app.tab(qemuVm);
+    await tab.select();
+    await tab.button('View only').click();
+    await tab.visiblePanel().getByRole('status').filter({ hasText: 'View only' }).waitFor();
+    assert.equal(await tab.button('Type text…').isDisabled(), true);
+    const offset = readText(qemuTrace).length;
+    await tab.canvas().click();
+    await browser.page.keyboard.type('nothing');
+    await tab.button('View only').click();
+    // A marker key after View only ends: once it arrives, everything before it has arrived too.
+    await tab.canvas().focus();
+    await browser.page.keyboard.press('KeyM');
+    await nextDowns(offset, 1);
+    const { lines, downs } = traceSince(qemuTrace, offset);
+    assert.deepEqual(downs, ['m'], `only the marker reached QEMU: ${JSON.stringify(lines)}`);
+    assert.ok(!lines.some((l) => l.startsWith('input_event_btn')), 'no mouse button reached QEMU');
+  });
+
+  test('Screenshot: the PNG equals the canvas and QMP screendump pixel for pixel', async () => {
+    const tab = app.tab(qemuVm);
+    await tab.select();
+    await tab.oneToOne();
+    const backend = sim.vnc(qemuVm);
+    assert.ok(backend?.screendump !== undefined);
+    await waitUntil('a screenshot equal to the canvas and the screendump', 20_000, async () => {
+      const [download] = await Promise.all([browser.page.waitForEvent('download'), tab.menu('Screenshot ▾', 'Save as PNG…')]);
+      assert.match(download.suggestedFilename(), /\.png$/);
+      const shot = decodePngRgb(readFileSync(await download.path()));
+      const canvas = await tab.pixels();
+      const dump = parsePpm(await backend.screendump!());
+      // The blinking cursor may differ between the three reads; everything else must not.
+      return equalButCursor(diffImages(shot, canvas)) && equalButCursor(diffImages(shot, dump)) && diffImages(shot, dump).sameSize ? true : undefined;
+    });
+  });
+
+  test('Xvnc: "Resize the guest" sets the X screen to the tab size', async () => {
+    const tab = app.tab(xvncVm);
+    await tab.select();
+    const before = execFileSync('xdpyinfo', ['-display', `:${display}`], { encoding: 'utf8' });
+    assert.match(before, /dimensions:\s+1024x768 pixels/);
+    await tab.scaling('remote');
+    const box = await tab.visiblePanel().locator('.console-screen').boundingBox();
+    assert.ok(box !== null);
+    const stage = `${Math.floor(box.width)}x${Math.floor(box.height)}`;
+    assert.notEqual(stage, '1024x768');
+    await waitUntil(`Xvnc's screen to become ${stage}`, ARRIVAL_TIMEOUT_MS, () =>
+      execFileSync('xdpyinfo', ['-display', `:${display}`], { encoding: 'utf8' }).includes(`dimensions:    ${stage} pixels`) ? true : undefined,
+    );
+    // The canvas follows the new framebuffer size.
+    await waitUntil('the canvas to follow', ARRIVAL_TIMEOUT_MS, async () => {
+      const shown = await tab.pixels();
+      return `${shown.width}x${shown.height}` === stage ? true : undefined;
+    });
+  });
+
+  test('Tab reaches the console; after a tab switch the keys go to the new console', async () => {
+    const qemu = app.tab(qemuVm);
+    await qemu.select();
+    // From the last toolbar control, Tab lands on the console screen.
+    await qemu.button('Fullscreen').focus();
+    await browser.page.keyboard.press('Tab');
+    assert.equal(await qemu.canvas().evaluate((c) => c === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement), true, 'the console has the focus');
+    const xvnc: ConsoleTab = app.tab(xvncVm);
+    await xvnc.select();
+    await waitUntil('the Xvnc console to take the focus', 5_000, async () => ((await xvnc.canvas().evaluate((c) => c === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement)) ? true : undefined));
+    const offset = readText(typedFile).length;
+    await browser.page.keyboard.type('switched');
+    await browser.page.keyboard.press('Enter');
+    assert.equal(await nextTyped(offset), 'switched\n');
+    assert.equal(await browser.page.getByText('Release keyboard').count(), 0, 'no keyboard-release hint in a browser');
+  });
+});
