@@ -300,6 +300,56 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     assert.match(help.stdout, /^usage: porthole console/);
   });
 
+  test('the other shortcuts (Ctrl+R, Ctrl+Shift+R, Ctrl+Y, Ctrl+B resume, Ctrl+E) and Migrate… from the context menu', async () => {
+    const press = async (vm: string, keys: string, done: RegExp): Promise<void> => {
+      const item = await app.tree.waitForItem(vm);
+      await item.click();
+      await browser.page.keyboard.press(keys);
+      await status.waitLatest(done);
+    };
+    const consoles = sim.vm('mail-05').consoles.map((c) => c.uuid);
+    await press('mail-05', 'Control+r', /^Rebooting mail-05: done\.$/);
+    assert.notDeepEqual(sim.vm('mail-05').consoles.map((c) => c.uuid), consoles, 'a reboot rebuilds the domain (new console rows)');
+    const again = sim.vm('mail-05').consoles.map((c) => c.uuid);
+    await press('mail-05', 'Control+Shift+R', /^Force-rebooting mail-05: done\.$/);
+    assert.notDeepEqual(sim.vm('mail-05').consoles.map((c) => c.uuid), again);
+    await press('cache-03', 'Control+y', /^Suspending cache-03: done\.$/);
+    assert.equal(sim.vm('cache-03').powerState, 'Suspended');
+    await press('cache-03', 'Control+b', /^Resuming cache-03: done\.$/);
+    assert.equal(sim.vm('cache-03').powerState, 'Running');
+    await press('db-02', 'Control+e', /^Shutting down db-02: done\.$/);
+    assert.equal(sim.vm('db-02').powerState, 'Halted');
+    // A shortcut XAPI does not allow now says why instead of failing at the pool.
+    const item = await app.tree.waitForItem('db-02');
+    await item.click();
+    await browser.page.keyboard.press('Control+e');
+    await browser.page.getByText(/db-02 is halted; Shut down needs it running/).first().waitFor();
+    // Migrate… from the context menu.
+    const web = await app.tree.waitForItem('web-01');
+    await web.click({ button: 'right' });
+    await browser.page.getByRole('menu', { name: 'Actions for web-01', exact: true }).getByRole('menuitem', { name: 'Migrate…' }).click();
+    const dialog = browser.page.getByRole('dialog', { name: 'Migrate web-01', exact: true });
+    await dialog.getByRole('radio', { name: 'xcp-host-03' }).check();
+    await dialog.getByRole('button', { name: 'Migrate', exact: true }).click();
+    await status.waitLatest(/^Migrating web-01 to xcp-host-03: done\.$/);
+    assert.equal(sim.vm('web-01').residentOn, hostOf('xcp-host-03'));
+  });
+
+  test('pool context menu: Disconnect, then Connect from the notice', async () => {
+    const sessions = sim.stats().sessions;
+    const pool = await app.tree.waitForItem('lab');
+    await pool.click({ button: 'right' });
+    await browser.page.getByRole('menu', { name: 'Actions for lab', exact: true }).getByRole('menuitem', { name: 'Disconnect' }).click();
+    const notices = new Notices(browser.page);
+    await notices.item('lab').filter({ hasText: 'Disconnected.' }).waitFor();
+    await waitUntil('the session logged out', 10_000, () => (sim.stats().sessions < sessions ? true : undefined));
+    const logins = sim.stats().loginAttempts;
+    await notices.item('lab').getByRole('button', { name: 'Connect', exact: true }).click();
+    await notices.item('lab').waitFor({ state: 'detached', timeout: 20_000 });
+    assert.ok(sim.stats().loginAttempts > logins, 'logged in again');
+    await app.tree.waitForItem('cache-03');
+  });
+
   test('a changed certificate blocks the pool: one notice, stale rows, actions disabled; Trust new certificate re-pins', async () => {
     const master = sim.hosts[0]!;
     const oldFp = master.fingerprint;
