@@ -46,6 +46,8 @@ function chooser(opts: SimulatorOptions): VncChooser {
   const v = opts.vnc;
   if (typeof v === 'function') return v;
   const kind = v ?? 'synthetic';
+  // Said at once rather than as a 404 on every console later.
+  if (kind !== 'synthetic' && opts.launchers?.[kind] === undefined) throw new Error(`vnc: '${kind}' needs launchers (test/backends/ LAUNCHERS)`);
   return () => kind;
 }
 
@@ -148,6 +150,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       host(name).bootingUntilMs = Date.now() + ms;
     },
     forgetEvents: () => state.db.forgetHistory(),
+    // The last step (completion) is held: tasks stay pending at 90 % until released.
+    holdPowerOps: (on) => (on ? faults.holdOperations(0.9) : faults.releaseOperations()),
     async stopVncServer(vm) {
       const ref = vmRef(vm);
       const s = state.serversOf(ref) ?? (state.serversStarted(ref) ? await state.startServers(ref) : undefined);

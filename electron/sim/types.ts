@@ -83,6 +83,8 @@ export interface SimulatorFaults {
   stillBooting(name: string, ms: number): void;
   /** Drops the retained event history: every token issued so far gets `EVENTS_LOST`. */
   forgetEvents(): void;
+  /** While on, power operations stay pending (tasks at 90 %) until it is turned off (`holdOperations(0.9)`). */
+  holdPowerOps(on: boolean): void;
   /** Stops a running VM's VNC server (as if qemu/vncterm died): CONNECT then answers 404. */
   stopVncServer(vm: string): Promise<void>;
   /** Running and new power operations stop advancing once their task reaches `progress` (0..1), until released. */
