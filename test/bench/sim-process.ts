@@ -24,6 +24,8 @@ export interface SimInfo {
 /** A running simulator process. */
 export interface SimProcess {
   info: SimInfo;
+  /** The simulator's process id (benches leave its CPU out of the app's). */
+  pid: number | undefined;
   /** The master's port. */
   port: number;
   /** One JSON-RPC call to the master; throws on an XAPI error. */
@@ -63,6 +65,7 @@ export async function startSimProcess(args: string[]): Promise<SimProcess> {
   };
   return {
     info,
+    pid: child.pid,
     port: Number(new URL(info.master).port),
     async rpc(method, params) {
       session ??= (await call('session.login_with_password', [info.user, info.password, '1.0', 'porthole-bench'])) as string;
