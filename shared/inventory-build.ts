@@ -15,6 +15,7 @@
  * Records arrive from the network, so every field is read defensively (`str`, `bool`, `strList`, `strMap`).
  */
 import { VM_ACTIONS, type ConsoleRef, type HostNode, type InventoryNode, type PoolNode, type PowerState, type VmAction, type VmNode } from './inventory';
+import type { ConsoleProtocol } from './contract';
 
 /** XAPI's null reference. */
 export const NULL_REF = 'OpaqueRef:NULL';
@@ -44,7 +45,7 @@ export interface ConsoleLookup {
   vmName: string;
   consoleUuid: string;
   location: string;
-  protocol: 'rfb' | 'vt100';
+  protocol: ConsoleProtocol;
 }
 
 /** The reasons a console lookup can fail (PortholeError codes). */
@@ -251,7 +252,7 @@ export class PoolInventory {
   }
 
   /** The current console of a VM (first of that protocol), or why there is none. */
-  resolveConsole(vmUuid: string, protocol: 'rfb' | 'vt100'): ConsoleLookup | ConsoleLookupError {
+  resolveConsole(vmUuid: string, protocol: ConsoleProtocol): ConsoleLookup | ConsoleLookupError {
     const vmRef = this.vmByUuid.get(vmUuid);
     const vm = vmRef === undefined ? undefined : this.tables.vm.get(vmRef);
     if (vmRef === undefined || vm === undefined || bool(vm, 'is_a_template') || bool(vm, 'is_a_snapshot')) return 'UNKNOWN_VM';

@@ -5,6 +5,7 @@
  *
  * Node ids are `${poolId}/${opaqueRef}` so they are unique across pools.
  */
+import type { ConsoleProtocol } from './contract';
 
 /** Power actions the UI offers (each maps to a XAPI async call and an `allowed_operations` entry). */
 export type VmAction =
@@ -50,7 +51,7 @@ export interface HostNode {
 
 export interface ConsoleRef {
   uuid: string;
-  protocol: 'rfb' | 'vt100' | 'rdp';
+  protocol: ConsoleProtocol | 'rdp';
 }
 
 export interface VmNode {

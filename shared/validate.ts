@@ -1,12 +1,15 @@
 /**
- * Shape guards for every request argument of the IPC contract (`contract.ts`).
+ * The argument guards of the IPC contract (`contract.ts`), keyed by channel: `REQUEST_GUARDS[c]`
+ * narrows an `unknown` to `RequestArg<c>`, so each guard's type comes from the contract and adding a
+ * channel without its guard does not compile.
  *
- * Handlers receive `unknown` (from the page, from the harness' WebSocket); each narrows it with one of
- * these before use, and the backend answers INVALID_ARGUMENT when a guard fails. Pure code, shared by
- * the main process, the web harness and the shell. Strings are bounded so a hostile page cannot make the
- * backend store megabytes.
+ * Arguments arrive as `unknown` (from the page over IPC, from the harness' WebSocket); the backend,
+ * the shell (for the channels it answers itself) and the console bridge all narrow them here and
+ * answer INVALID_ARGUMENT when a guard fails (`checkArg`). Pure code. Strings are bounded so a hostile
+ * page cannot make the backend store megabytes.
  */
-import { WALL_LIMITS, type ConsoleProtocol, type PoolInput, type TabState, type UiState, type WallSettings } from './contract';
+import { WALL_LIMITS, type ConsoleProtocol, type RequestArg, type RequestChannel, type TabState, type WallSettings } from './contract';
+import { PortholeError } from './errors';
 import { VM_ACTIONS, type VmAction } from './inventory';
 
 /** Longest accepted free-text field (names, addresses, user names), characters. */
@@ -26,6 +29,11 @@ function isObj(v: unknown): v is Obj {
 export function isText(v: unknown, max = MAX_TEXT_CHARS): v is string {
   // eslint-disable-next-line no-control-regex
   return typeof v === 'string' && v.length > 0 && v.length <= max && !/[\u0000-\u001f\u007f]/.test(v);
+}
+
+/** True when `v` has no keys but `keys` (for the shell's channels, which take exactly their fields). */
+function only(v: Obj, keys: readonly string[]): boolean {
+  return Object.keys(v).every((k) => keys.includes(k));
 }
 
 function optional(v: unknown, check: (x: unknown) => boolean): boolean {
@@ -65,63 +73,6 @@ export function isVmAction(v: unknown): v is VmAction {
   return typeof v === 'string' && (VM_ACTIONS as readonly string[]).includes(v);
 }
 
-/** The pool:add argument. */
-export function isPoolInput(v: unknown): v is PoolInput {
-  return (
-    isObj(v) &&
-    isText(v.name) &&
-    isAddress(v.address) &&
-    isText(v.username) &&
-    optional(v.password, isPassword) &&
-    isBool(v.remember) &&
-    optional(v.allowPlainTextStorage, isBool)
-  );
-}
-
-/** The pool:edit argument: an id and any subset of the pool fields. */
-export function isPoolEdit(v: unknown): v is { id: string } & Partial<PoolInput> {
-  return (
-    isObj(v) &&
-    isId(v.id) &&
-    optional(v.name, isText) &&
-    optional(v.address, isAddress) &&
-    optional(v.username, isText) &&
-    optional(v.password, isPassword) &&
-    optional(v.remember, isBool) &&
-    optional(v.allowPlainTextStorage, isBool)
-  );
-}
-
-/** `{ id }` arguments (pool:remove, pool:disconnect, pool:certificates). */
-export function isIdArg(v: unknown): v is { id: string } {
-  return isObj(v) && isId(v.id);
-}
-
-/** The pool:connect argument. */
-export function isConnectArg(v: unknown): v is { id: string; password?: string } {
-  return isObj(v) && isId(v.id) && optional(v.password, isPassword);
-}
-
-/** The pool:trust argument. */
-export function isTrustArg(v: unknown): v is { id: string; address: string; fingerprint: string } {
-  return isObj(v) && isId(v.id) && isAddress(v.address) && typeof v.fingerprint === 'string' && /^[0-9A-Fa-f:]{64,95}$/.test(v.fingerprint);
-}
-
-/** The pool:forget-certificate argument. */
-export function isForgetArg(v: unknown): v is { id: string; address: string } {
-  return isObj(v) && isId(v.id) && isAddress(v.address);
-}
-
-/** The vm:action argument. */
-export function isVmActionArg(v: unknown): v is { poolId: string; vmUuid: string; action: VmAction } {
-  return isObj(v) && isId(v.poolId) && isUuid(v.vmUuid) && isVmAction(v.action);
-}
-
-/** The console:open argument. */
-export function isConsoleOpenArg(v: unknown): v is { poolId: string; vmUuid: string; protocol: ConsoleProtocol } {
-  return isObj(v) && isId(v.poolId) && isUuid(v.vmUuid) && isConsoleProtocol(v.protocol);
-}
-
 function isTab(v: unknown): v is TabState {
   return isObj(v) && isId(v.poolId) && isUuid(v.vmUuid) && isConsoleProtocol(v.protocol);
 }
@@ -135,24 +86,65 @@ function isIntIn(v: unknown, range: { min: number; max: number }): v is number {
 }
 
 /** The overview:open argument (and the wall settings kept in the UI state). */
-export function isWallSettings(v: unknown): v is WallSettings {
+function isWallSettings(v: unknown): v is WallSettings {
   return isObj(v) && isIntIn(v.perHost, WALL_LIMITS.perHost) && isIntIn(v.refreshSeconds, WALL_LIMITS.refreshSeconds);
 }
 
-/** The ui:set argument. */
-export function isUiState(v: unknown): v is UiState {
-  return (
+/** Arguments of channels that take none. */
+function isVoidArg(v: unknown): v is undefined {
+  return v === undefined || v === null;
+}
+
+/** A SHA-256 fingerprint as the page sends it (hex with or without colons). */
+function isFingerprint(v: unknown): v is string {
+  return typeof v === 'string' && /^[0-9A-Fa-f:]{64,95}$/.test(v);
+}
+
+/** A guard per channel: each narrows `unknown` to that channel's argument. */
+export type RequestGuards = { [C in RequestChannel]: (v: unknown) => v is RequestArg<C> };
+
+/** The guard of every request channel. */
+export const REQUEST_GUARDS: RequestGuards = {
+  'app:info': isVoidArg,
+  'pool:list': isVoidArg,
+  'pool:add': (v): v is RequestArg<'pool:add'> =>
+    isObj(v) && isText(v.name) && isAddress(v.address) && isText(v.username) && optional(v.password, isPassword) && isBool(v.remember) && optional(v.allowPlainTextStorage, isBool),
+  'pool:edit': (v): v is RequestArg<'pool:edit'> =>
+    isObj(v) &&
+    isId(v.id) &&
+    optional(v.name, isText) &&
+    optional(v.address, isAddress) &&
+    optional(v.username, isText) &&
+    optional(v.password, isPassword) &&
+    optional(v.remember, isBool) &&
+    optional(v.allowPlainTextStorage, isBool),
+  'pool:remove': (v): v is RequestArg<'pool:remove'> => isObj(v) && isId(v.id),
+  'pool:connect': (v): v is RequestArg<'pool:connect'> => isObj(v) && isId(v.id) && optional(v.password, isPassword),
+  'pool:disconnect': (v): v is RequestArg<'pool:disconnect'> => isObj(v) && isId(v.id),
+  'pool:trust': (v): v is RequestArg<'pool:trust'> => isObj(v) && isId(v.id) && isAddress(v.address) && isFingerprint(v.fingerprint),
+  'pool:certificates': (v): v is RequestArg<'pool:certificates'> => isObj(v) && isId(v.id),
+  'pool:forget-certificate': (v): v is RequestArg<'pool:forget-certificate'> => isObj(v) && isId(v.id) && isAddress(v.address),
+  'inventory:snapshot': isVoidArg,
+  'vm:action': (v): v is RequestArg<'vm:action'> => isObj(v) && isId(v.poolId) && isUuid(v.vmUuid) && isVmAction(v.action),
+  'console:open': (v): v is RequestArg<'console:open'> => isObj(v) && isId(v.poolId) && isUuid(v.vmUuid) && isConsoleProtocol(v.protocol),
+  'ui:get': isVoidArg,
+  'overview:open': isWallSettings,
+  'ui:set': (v): v is RequestArg<'ui:set'> =>
     isObj(v) &&
     Array.isArray(v.tabs) &&
     v.tabs.length <= MAX_TABS &&
     v.tabs.every(isTab) &&
     optional(v.activeTab, isNonNegInt) &&
     optional(v.treeWidth, isNonNegInt) &&
-    optional(v.wall, isWallSettings)
-  );
-}
+    optional(v.wall, isWallSettings),
+  'demo:start': isVoidArg,
+  'console:capture': (v): v is RequestArg<'console:capture'> => isObj(v) && only(v, ['active']) && isBool(v.active),
+  'console:popout': (v): v is RequestArg<'console:popout'> => isObj(v) && only(v, ['poolId', 'vmUuid']) && isId(v.poolId) && isUuid(v.vmUuid),
+};
 
-/** Arguments of channels that take none. */
-export function isVoidArg(v: unknown): v is undefined {
-  return v === undefined || v === null;
+/** Returns `arg` narrowed to `channel`'s argument, or throws INVALID_ARGUMENT. */
+export function checkArg<C extends RequestChannel>(channel: C, arg: unknown): RequestArg<C> {
+  const guard: (v: unknown) => v is RequestArg<C> = REQUEST_GUARDS[channel];
+  if (!guard(arg)) throw new PortholeError('INVALID_ARGUMENT', `Malformed argument for ${channel}.`);
+  return arg;
 }

@@ -3,27 +3,16 @@
  * Electron shell and the web harness. Electron-free: the shell injects the secret store (over
  * `safeStorage`), the config dir, the console bridge's `openConsole` and the demo provider.
  *
- * `handle(channel, arg)` treats `arg` as untrusted: each channel narrows it with a guard from
- * `shared/validate.ts` and answers `PortholeError('INVALID_ARGUMENT')` when it does not fit. Replies
+ * `handle(channel, arg)` treats `arg` as untrusted: it is narrowed by the channel's guard
+ * (`REQUEST_GUARDS` in `shared/validate.ts`) before the handler sees it, and answers
+ * `PortholeError('INVALID_ARGUMENT')` when it does not fit. Replies
  * never carry passwords or session ids. `on(listener)` receives push events (pool states, the pool
  * list, inventory diffs).
  */
-import type { ConsoleTicket, EventChannel, Events, RequestChannel, RequestResult, SecretBackend } from '../../shared/contract';
+import { isRequestChannel, type ConsoleTicket, type EventChannel, type Events, type RequestArg, type RequestChannel, type RequestResult, type SecretBackend } from '../../shared/contract';
 import { PortholeError } from '../../shared/errors';
 import { getLogger } from '../../shared/log';
-import {
-  isConnectArg,
-  isConsoleOpenArg,
-  isForgetArg,
-  isIdArg,
-  isPoolEdit,
-  isPoolInput,
-  isTrustArg,
-  isUiState,
-  isVmActionArg,
-  isVoidArg,
-  isWallSettings,
-} from '../../shared/validate';
+import { checkArg } from '../../shared/validate';
 import type { OpenWallRequest } from './bridge';
 import { ConfigStore, defaultConfigDir } from './config-store';
 import type { ConsoleSource } from './console-source';
@@ -49,7 +38,7 @@ export interface BackendDeps {
   /** The secret store, or a bare cipher (Electron `safeStorage`) to wrap in one. */
   secrets: SecretStore | SecretCipher;
   /** Opens a console through the bridge (one-time ws URL). */
-  openConsole?: (source: ConsoleSource, req: { poolId: string; vmUuid: string; protocol: 'rfb' | 'vt100' }) => Promise<ConsoleTicket>;
+  openConsole?: (source: ConsoleSource, req: RequestArg<'console:open'>) => Promise<ConsoleTicket>;
   /** Issues a console wall URL on the bridge. */
   openWall?: (req: OpenWallRequest) => { url: string };
   /** Starts the demo pool. */
@@ -76,10 +65,6 @@ export interface Backend {
   /** The pool manager (for in-process users such as tests). */
   readonly manager: PoolManager;
   close(): Promise<void>;
-}
-
-function bad(channel: string): PortholeError {
-  return new PortholeError('INVALID_ARGUMENT', `Malformed argument for ${channel}.`);
 }
 
 /** Creates the backend: loads the config and returns the request handler. */
@@ -125,84 +110,69 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
     return name;
   };
 
-  const handlers: { [C in RequestChannel]: (arg: unknown) => Promise<RequestResult<C>> } = {
-    'app:info': (arg) => {
-      if (!isVoidArg(arg)) throw bad('app:info');
+  // Each handler gets its argument already narrowed by the channel's guard (see `handle`).
+  const handlers: { [C in RequestChannel]: (arg: RequestArg<C>) => Promise<RequestResult<C>> } = {
+    'app:info': () => {
       const secretBackend: SecretBackend = secrets.backend();
       return Promise.resolve({ version: deps.version ?? '0.1.0', platform: process.platform, secretBackend, harness: deps.harness === true });
     },
-    'pool:list': (arg) => {
-      if (!isVoidArg(arg)) throw bad('pool:list');
+    'pool:list': () => {
       return Promise.resolve(manager.list());
     },
     'pool:add': async (arg) => {
-      if (!isPoolInput(arg)) throw bad('pool:add');
       const id = await manager.add(arg);
       if (arg.password !== undefined && arg.password !== '') manager.connect(id);
       return { id };
     },
     'pool:edit': async (arg) => {
-      if (!isPoolEdit(arg)) throw bad('pool:edit');
       const { id, ...patch } = arg;
       await manager.edit(id, patch);
       return undefined;
     },
     'pool:remove': async (arg) => {
-      if (!isIdArg(arg)) throw bad('pool:remove');
       await manager.remove(arg.id);
       if (arg.id === demoId) demoId = undefined;
       return undefined;
     },
     'pool:connect': (arg) => {
-      if (!isConnectArg(arg)) throw bad('pool:connect');
       manager.connect(arg.id, arg.password);
       return Promise.resolve(undefined);
     },
     'pool:disconnect': async (arg) => {
-      if (!isIdArg(arg)) throw bad('pool:disconnect');
       await manager.disconnect(arg.id);
       return undefined;
     },
     'pool:trust': (arg) => {
-      if (!isTrustArg(arg)) throw bad('pool:trust');
       manager.trust(arg.id, arg.address, arg.fingerprint);
       return Promise.resolve(undefined);
     },
     'pool:certificates': (arg) => {
-      if (!isIdArg(arg)) throw bad('pool:certificates');
       return Promise.resolve(manager.certificates(arg.id));
     },
     'pool:forget-certificate': (arg) => {
-      if (!isForgetArg(arg)) throw bad('pool:forget-certificate');
       manager.forgetCertificate(arg.id, arg.address);
       return Promise.resolve(undefined);
     },
-    'inventory:snapshot': (arg) => {
-      if (!isVoidArg(arg)) throw bad('inventory:snapshot');
+    'inventory:snapshot': () => {
       return Promise.resolve(manager.snapshot());
     },
     'vm:action': async (arg) => {
-      if (!isVmActionArg(arg)) throw bad('vm:action');
       await manager.vmAction(arg.poolId, arg.vmUuid, arg.action);
       return undefined;
     },
     'console:open': async (arg) => {
-      if (!isConsoleOpenArg(arg)) throw bad('console:open');
       if (deps.openConsole === undefined) throw new PortholeError('CONSOLE_ERROR', 'No console bridge in this process.');
       return deps.openConsole(manager.consoleSource(arg.poolId), { poolId: arg.poolId, vmUuid: arg.vmUuid, protocol: arg.protocol });
     },
     'overview:open': (arg) => {
-      if (!isWallSettings(arg)) throw bad('overview:open');
       if (deps.openWall === undefined) throw new PortholeError('CONSOLE_ERROR', 'No console bridge in this process.');
       const url = deps.openWall({ source: (poolId) => manager.consoleSource(poolId), perHost: arg.perHost, intervalMs: arg.refreshSeconds * 1000 });
       return Promise.resolve(url);
     },
-    'ui:get': (arg) => {
-      if (!isVoidArg(arg)) throw bad('ui:get');
+    'ui:get': () => {
       return Promise.resolve(manager.ui());
     },
     'ui:set': async (arg) => {
-      if (!isUiState(arg)) throw bad('ui:set');
       await manager.setUi({
         tabs: arg.tabs,
         ...(arg.activeTab === undefined ? {} : { activeTab: arg.activeTab }),
@@ -211,8 +181,7 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
       });
       return undefined;
     },
-    'demo:start': async (arg) => {
-      if (!isVoidArg(arg)) throw bad('demo:start');
+    'demo:start': async () => {
       demoStarting ??= startDemo().finally(() => {
         demoStarting = undefined;
       });
@@ -226,10 +195,11 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
     manager,
     warnings: manager.warnings,
     async handle<C extends RequestChannel>(channel: C, arg: unknown): Promise<RequestResult<C>> {
-      const handler = (handlers as Record<string, ((arg: unknown) => Promise<unknown>) | undefined>)[channel];
-      if (handler === undefined || !Object.hasOwn(handlers, channel)) throw new PortholeError('INVALID_ARGUMENT', 'Unknown request channel.');
+      if (!isRequestChannel(channel)) throw new PortholeError('INVALID_ARGUMENT', 'Unknown request channel.');
+      const handler: (arg: RequestArg<C>) => Promise<RequestResult<C>> = handlers[channel];
+      const checked = checkArg(channel, arg);
       try {
-        return (await handler(arg)) as RequestResult<C>;
+        return await handler(checked);
       } catch (error) {
         if (error instanceof PortholeError) throw error;
         // Never pass an unknown error's text on: it may quote request data.

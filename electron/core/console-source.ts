@@ -12,13 +12,14 @@
  */
 import { PortholeError } from '../../shared/errors';
 import type { PoolSession } from './pools/session';
+import type { ConsoleProtocol } from '../../shared/contract';
 import { powerStateOf } from '../../shared/inventory-build';
 
 /** Where one console lives, as the pool reported it. */
 export interface ConsoleUpstream {
   /** `https://host[:port]/console?uuid=…` (domU) or `…?ref=OpaqueRef:…` (dom0). */
   location: string;
-  protocol: 'rfb' | 'vt100';
+  protocol: ConsoleProtocol;
   vmUuid: string;
   consoleUuid: string;
   vmName: string;
@@ -27,9 +28,9 @@ export interface ConsoleUpstream {
 /** What the bridge needs from a connected pool. */
 export interface ConsoleSource {
   /** Current console of the VM (first of that protocol), or a PortholeError VM_NOT_RUNNING / NO_CONSOLE / UNKNOWN_VM. */
-  resolve(vmUuid: string, protocol: 'rfb' | 'vt100'): Promise<ConsoleUpstream>;
+  resolve(vmUuid: string, protocol: ConsoleProtocol): Promise<ConsoleUpstream>;
   /** Like `resolve`, but asked of XAPI now rather than read from the inventory (which lags events). */
-  fresh?(vmUuid: string, protocol: 'rfb' | 'vt100'): Promise<ConsoleUpstream>;
+  fresh?(vmUuid: string, protocol: ConsoleProtocol): Promise<ConsoleUpstream>;
   /** The pool's current XAPI session id (secret: never log it). */
   sessionId(): string;
   /** Re-login once (after a console 401) and return the new session id. */
@@ -38,7 +39,7 @@ export interface ConsoleSource {
   pin(host: string, port: number): string | undefined;
 }
 
-function lookupError(hit: 'UNKNOWN_VM' | 'VM_NOT_RUNNING' | 'NO_CONSOLE', protocol: 'rfb' | 'vt100'): PortholeError {
+function lookupError(hit: 'UNKNOWN_VM' | 'VM_NOT_RUNNING' | 'NO_CONSOLE', protocol: ConsoleProtocol): PortholeError {
   const message =
     hit === 'UNKNOWN_VM' ? 'No such VM in this pool.' : hit === 'VM_NOT_RUNNING' ? 'The VM is not running.' : `The VM has no ${protocol === 'rfb' ? 'graphical' : 'text'} console.`;
   return new PortholeError(hit, message);
@@ -50,7 +51,7 @@ const text = (rec: unknown, field: string): string => {
 };
 
 /** The VM's console as XAPI has it now: VM.get_by_uuid, VM.get_record, then console.get_record per row. */
-async function askXapi(session: PoolSession, vmUuid: string, protocol: 'rfb' | 'vt100'): Promise<ConsoleUpstream> {
+async function askXapi(session: PoolSession, vmUuid: string, protocol: ConsoleProtocol): Promise<ConsoleUpstream> {
   const vmRef = await session.call('VM.get_by_uuid', vmUuid);
   if (typeof vmRef !== 'string') throw lookupError('UNKNOWN_VM', protocol);
   const vm = await session.call('VM.get_record', vmRef);

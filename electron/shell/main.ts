@@ -14,7 +14,7 @@ import { configureLog, getLogger, parseLogLevel } from '../../shared/log';
 import { startServices } from '../core/services';
 import { APP_ORIGIN, APP_SCHEME } from './policy/app-url';
 import { serveAppRequest } from './policy/app-protocol';
-import { buildCsp } from './policy/csp';
+import { buildCsp } from '../core/csp';
 import { createInvokeHandler, INVOKE_CHANNEL } from './policy/ipc';
 import { createRotatingLog } from './policy/log-file';
 import { buildMenuTemplate, isShellAction } from './policy/menu-template';
@@ -22,9 +22,9 @@ import type { MenuEntry, MenuItemAction } from './policy/menu-template';
 import { decideNavigation, decideRedirect, decideWindowOpen } from './policy/navigation';
 import { decidePermission } from './policy/permissions';
 import type { NavigationDecision } from './policy/navigation';
-import { parseCaptureArg, parsePopoutArg } from './policy/shell-requests';
 import { broadcast, createMainWindow, isOurWindow, mainWindow, openPopout, sendTo, setCapture, targetWindow } from './windows';
 import type { WindowEnv } from './windows';
+import { checkArg } from '../../shared/validate';
 
 /** Longest wait for the services to stop when quitting, in ms. */
 const QUIT_TIMEOUT_MS = 3000;
@@ -108,7 +108,7 @@ async function start(): Promise<void> {
     ),
   );
   ses.setDevicePermissionHandler(() => false);
-  const csp = buildCsp(services.bridgeOrigin);
+  const csp = buildCsp([services.bridgeOrigin]);
   protocol.handle(APP_SCHEME, (request) => serveAppRequest(rendererDir, request, csp));
   backend.on((channel, payload) => broadcast(channel, payload));
 
@@ -118,9 +118,9 @@ async function start(): Promise<void> {
       isOurWindow,
       backend: (channel, arg) => backend.handle(channel, arg),
       local: {
-        'console:capture': (arg, sender) => setCapture(sender.webContentsId, parseCaptureArg(arg).active),
+        'console:capture': (arg, sender) => setCapture(sender.webContentsId, checkArg('console:capture', arg).active),
         'console:popout': (arg) => {
-          const { poolId, vmUuid } = parsePopoutArg(arg);
+          const { poolId, vmUuid } = checkArg('console:popout', arg);
           openPopout(env, poolId, vmUuid);
         },
       },

@@ -22,6 +22,7 @@ import tls from 'node:tls';
 import { build } from 'esbuild';
 import { WebSocket } from 'ws';
 import { which } from '../support/tools';
+import { treeUsage } from './proc';
 import { fig, target } from './summary';
 
 const MIB = 1024 * 1024;
@@ -260,31 +261,6 @@ function wsTransport(url: string, protocols: string[]): Promise<Transport> {
       });
     });
   });
-}
-
-/** A process tree's RSS (bytes) and CPU (s), from /proc. */
-function treeUsage(pid: number): { rss: number; cpu: number } {
-  const tick = 100;
-  const page = 4096;
-  let rss = 0;
-  let cpu = 0;
-  const visit = (p: number, self: boolean): void => {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'latin1');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime stime (+ reaped children's cutime cstime for the root only) and rss pages.
-      cpu += (Number(f[11]) + Number(f[12]) + (self ? Number(f[13]) + Number(f[14]) : 0)) / tick;
-      rss += Number(f[21]) * page;
-      for (const task of readdirSync(`/proc/${p}/task`)) {
-        const kids = readFileSync(`/proc/${p}/task/${task}/children`, 'latin1').trim();
-        for (const k of kids === '' ? [] : kids.split(' ')) visit(Number(k), false);
-      }
-    } catch {
-      // the process went away
-    }
-  };
-  visit(pid, true);
-  return { rss, cpu };
 }
 
 async function withProcessStats<T>(pid: number | undefined, fn: () => Promise<T>): Promise<{ result: T; rssMiB?: number; startRssMiB?: number; cpuS?: number }> {

@@ -28,6 +28,8 @@ export interface SimProcess {
   pid: number | undefined;
   /** The master's port. */
   port: number;
+  /** The simulator's process id (to leave its CPU out of a measurement). */
+  pid: number | undefined;
   /** One JSON-RPC call to the master; throws on an XAPI error. */
   rpc(method: string, params: unknown[]): Promise<unknown>;
   stop(): Promise<void>;
@@ -67,6 +69,7 @@ export async function startSimProcess(args: string[]): Promise<SimProcess> {
     info,
     pid: child.pid,
     port: Number(new URL(info.master).port),
+    pid: child.pid,
     async rpc(method, params) {
       session ??= (await call('session.login_with_password', [info.user, info.password, '1.0', 'porthole-bench'])) as string;
       return call(method, [session, ...params]);

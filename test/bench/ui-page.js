@@ -4,7 +4,7 @@
 //
 // - records when the largest message arrives on the API socket (the inventory for a big pool); its
 //   listener is registered before the app's own, so it sees the message first;
-// - `armKeydown()` notes the time of the next keydown (the user's action);
+// - `armKeydown()` / `armClick()` note the time of the next keydown / click (the user's action);
 // - `frameWhen(test, timeoutMs)` resolves with ms from that keydown to the first animation frame where
 //   `test()` holds: the frame in which the result is on screen.
 (() => {
@@ -13,8 +13,13 @@
     bigMessageBytes: 0,
     start: 0,
     treeChanged: false,
+    clickAt: 0,
     armKeydown() {
       document.addEventListener('keydown', () => (bench.start = performance.now()), { capture: true, once: true });
+    },
+    // Notes the time of the next click (the Trust button) in `clickAt`.
+    armClick() {
+      document.addEventListener('click', () => (bench.clickAt = performance.now()), { capture: true, once: true });
     },
     watchTree() {
       bench.treeChanged = false;

@@ -298,6 +298,92 @@ describe('console power features against QEMU and Xvnc', { skip }, () => {
     });
   });
 
+  test('Ctrl+Alt+Del asks first when the user wants it to, then reaches QEMU', async () => {
+    const tab = app.tab(qemuVm);
+    await tab.select();
+    await tab.menu('Keys ▾', 'Ask before Ctrl+Alt+Del: off');
+    const offset = readText(qemuTrace).length;
+    await tab.button('Ctrl+Alt+Del').click();
+    const dialog = browser.page.getByRole('dialog', { name: `Send Ctrl+Alt+Del to ${qemuVm}?` });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await tab.button('Ctrl+Alt+Del').click();
+    await dialog.getByRole('button', { name: 'Send' }).click();
+    assert.deepEqual(await nextDowns(offset, 3), ['ctrl', 'alt', 'delete'], 'only the confirmed one was sent');
+    await tab.menu('Keys ▾', 'Ask before Ctrl+Alt+Del: on');
+  });
+
+  test('QEMU: the clipboard dialog says it is not shared and offers Type text', async () => {
+    const tab = app.tab(qemuVm);
+    await tab.select();
+    await tab.button('Clipboard…').click();
+    const dialog = browser.page.getByRole('dialog', { name: `Clipboard of ${qemuVm}` });
+    await dialog.getByText('does not share a clipboard').waitFor();
+    await dialog.getByRole('button', { name: 'Type text…' }).click();
+    const typeDialog = browser.page.getByRole('dialog', { name: `Type text into ${qemuVm}` });
+    await typeDialog.getByRole('button', { name: 'Close' }).click();
+    await typeDialog.waitFor({ state: 'detached' });
+  });
+
+  test('Scaling: fit never enlarges a small screen unless asked; 1:1 shows it as is', async () => {
+    const tab = app.tab(qemuVm);
+    await tab.select();
+    const frame = await tab.pixels();
+    const shownWidth = async (): Promise<number> => (await tab.canvas().boundingBox())?.width ?? 0;
+    await tab.scaling('fit');
+    await waitUntil('the canvas at its own size', 5_000, async () => (Math.round(await shownWidth()) === frame.width ? true : undefined));
+    await tab.scaling('fit-up');
+    await waitUntil('the canvas enlarged', 5_000, async () => ((await shownWidth()) > frame.width + 1 ? true : undefined));
+    await tab.scaling('one-to-one');
+    await waitUntil('the canvas at 1:1', 5_000, async () => (Math.round(await shownWidth()) === frame.width ? true : undefined));
+    assert.equal(await tab.canvas().evaluate((c) => (c as unknown as { style: { imageRendering: string } }).style.imageRendering), 'pixelated', 'sharp at 1:1');
+  });
+
+  test('Screenshot to the clipboard: the PNG there equals the canvas', async () => {
+    const tab = app.tab(qemuVm);
+    await tab.select();
+    await tab.oneToOne();
+    await waitUntil('a clipboard screenshot equal to the canvas', 20_000, async () => {
+      await tab.menu('Screenshot ▾', 'Copy to clipboard');
+      const base64 = await browser.page.evaluate(async () => {
+        const nav = (globalThis as unknown as { navigator: { clipboard: { read(): Promise<{ types: string[]; getType(t: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> }> }[]> } } }).navigator;
+        const items = await nav.clipboard.read();
+        const item = items.find((i) => i.types.includes('image/png'));
+        if (item === undefined) return '';
+        const bytes = new Uint8Array(await (await item.getType('image/png')).arrayBuffer());
+        let binary = '';
+        for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+        return btoa(binary);
+      });
+      if (base64 === '') return undefined;
+      return equalButCursor(diffImages(decodePngRgb(Buffer.from(base64, 'base64')), await tab.pixels())) ? true : undefined;
+    });
+  });
+
+  test('leaving fullscreen in the middle of a click leaves no capture layer behind', async () => {
+    const tab = app.tab(qemuVm);
+    await tab.select();
+    await tab.button('Fullscreen').click();
+    await tab.visiblePanel().getByRole('button', { name: 'Fullscreen', pressed: true }).waitFor();
+    const box = await tab.canvas().boundingBox();
+    assert.ok(box !== null);
+    await browser.page.mouse.move(box.x + 10, box.y + 10);
+    await browser.page.mouse.down();
+    const layerShown = (): Promise<boolean> =>
+      browser.page.evaluate(() => {
+        const el = (globalThis as unknown as { document: { getElementById(id: string): { style: { display: string } } | null } }).document.getElementById('noVNC_mouse_capture_elem');
+        return el !== null && el.style.display !== 'none';
+      });
+    assert.equal(await layerShown(), true, 'noVNC captures the mouse while the button is down');
+    await browser.page.evaluate(() => (globalThis as unknown as { document: { exitFullscreen(): Promise<void> } }).document.exitFullscreen());
+    await tab.visiblePanel().getByRole('button', { name: 'Fullscreen', pressed: false }).waitFor();
+    assert.equal(await layerShown(), false, 'the capture layer is gone once fullscreen ends');
+    await browser.page.mouse.up();
+    // The next click reaches the page.
+    await tab.button('View only').click();
+    await tab.visiblePanel().getByRole('button', { name: 'View only', pressed: true }).waitFor();
+    await tab.button('View only').click();
+  });
+
   test('Xvnc: "Resize the guest" sets the X screen to the tab size', async () => {
     const tab = app.tab(xvncVm);
     await tab.select();

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startHarness, type Harness } from '../../electron/core/harness/server';
 import { startSimulator } from '../../electron/sim/index';
 import type { Simulator } from '../../electron/sim/types';
+import { LAUNCHERS } from '../backends/index';
 import { ConsoleAssignment, loadPoolFixture } from './fixture';
 import { AppPage } from './pages/app';
 import { ensureFreshRenderer, launchBrowser, type BrowserSession } from './support';
@@ -28,7 +29,7 @@ export interface ConsoleRig {
 export async function startConsoleRig(): Promise<ConsoleRig> {
   ensureFreshRenderer();
   const consoles = new ConsoleAssignment();
-  const sim = await startSimulator({ ...loadPoolFixture().source, vnc: consoles.choose, powerOpMs: 300 });
+  const sim = await startSimulator({ ...loadPoolFixture().source, vnc: consoles.choose, launchers: LAUNCHERS, powerOpMs: 300 });
   const configDir = mkdtempSync(join(tmpdir(), 'porthole-e2e-rig-'));
   const harness = await startHarness({ port: 0, configDir, demo: false });
   const browser = await launchBrowser();

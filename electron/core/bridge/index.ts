@@ -22,7 +22,8 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { PortholeError } from '../../../shared/errors';
-import type { ConsoleProtocol, ConsoleTicket } from '../../../shared/contract';
+import type { ConsoleTicket, RequestArg } from '../../../shared/contract';
+import { REQUEST_GUARDS } from '../../../shared/validate';
 import { getLogger } from '../../../shared/log';
 import { ConsoleRelay, type RelayCounters, type RelayOptions } from './relay';
 import { TimerSet } from './timers';
@@ -53,12 +54,8 @@ export interface BridgeOptions extends RelayOptions {
   maxPayloadBytes?: number;
 }
 
-/** What `console:open` asks for. */
-export interface OpenConsoleRequest {
-  poolId: string;
-  vmUuid: string;
-  protocol: ConsoleProtocol;
-}
+/** What `console:open` asks for (the contract's argument). */
+export type OpenConsoleRequest = RequestArg<'console:open'>;
 
 /** Live resources, for leak tests. */
 export interface BridgeStats {
@@ -122,11 +119,6 @@ function refuse(socket: Duplex, status: number, why: string): void {
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     () => socket.destroy(),
   );
-}
-
-function validRequest(req: OpenConsoleRequest): boolean {
-  const r = req as Partial<Record<keyof OpenConsoleRequest, unknown>>;
-  return typeof r.poolId === 'string' && typeof r.vmUuid === 'string' && r.vmUuid !== '' && (r.protocol === 'rfb' || r.protocol === 'vt100');
 }
 
 /** Starts a bridge on 127.0.0.1 at an ephemeral port. */
@@ -217,7 +209,8 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     origin: `ws://${expectedHost}`,
 
     async openConsole(source, req) {
-      if (!validRequest(req)) throw new PortholeError('INVALID_ARGUMENT', 'console:open needs a pool id, a VM uuid and rfb or vt100.');
+      // The contract's own guard: callers inside the process are checked like the page.
+      if (!REQUEST_GUARDS['console:open'](req)) throw new PortholeError('INVALID_ARGUMENT', 'console:open needs a pool id, a VM uuid and rfb or vt100.');
       if (closing) throw new PortholeError('INTERNAL', 'The console bridge is shutting down.');
       const upstream = await source.resolve(req.vmUuid, req.protocol);
       parseLocation(upstream.location); // a bad location fails here, not in the page

@@ -11,6 +11,8 @@
  * 'drain'. When one side ends, the other is closed with a reason (see `shared/console-close.ts`).
  * `heartbeat()` (called by the bridge every ping interval) pings the page and terminates a page that
  * showed no sign of life (no pong, no progress draining our writes) for a whole interval.
+ * On RFB consoles served by QEMU, one empty ClientCutText follows the page's first update request so
+ * QEMU's refresh timer answers it at once (first-frame.ts).
  * An RFB server speaks first (its ProtocolVersion greeting), so an RFB console whose host answered
  * 200 and then sends nothing for `firstBytesTimeoutMs` is closed as `silent` (4014) with a sentence
  * saying so, instead of leaving the tab waiting for a screen forever. vt100 consoles may rightly stay
@@ -22,6 +24,7 @@ import type { RawData, WebSocket } from 'ws';
 import { encodeCloseReason, CONSOLE_CLOSE } from '../../../shared/console-close';
 import { getLogger } from '../../../shared/log';
 import { explainError, explainUpstreamEnd, isActiveRfbInput, type Explained } from './explain';
+import { FirstFrameWatch, REFRESH_NUDGE } from './first-frame';
 import { ConsoleSilentError, openTunnel, type Tunnel, type TunnelOptions } from './tunnel';
 import type { ConsoleSource, ConsoleUpstream } from '../console-source';
 
@@ -71,6 +74,8 @@ export interface RelayOptions extends TunnelOptions {
   clock?: () => number;
   /** Batch the frames of one event-loop turn into one write (default true; see onUpstreamData). */
   batchWrites?: boolean;
+  /** Nudge QEMU's refresh timer after the first update request (default true; see first-frame.ts). */
+  refreshNudge?: boolean;
 }
 
 const SEND_OPTIONS = { binary: true, compress: false, fin: true } as const;
@@ -94,6 +99,7 @@ export class ConsoleRelay {
   private lastWritten = 0;
   private lastInputAt: number;
   private readonly highWater: number;
+  private watch: FirstFrameWatch | undefined;
   private silentTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
@@ -162,6 +168,8 @@ export class ConsoleRelay {
     this.tls = tls;
     this.upstream = upstream;
     this.lastInputAt = this.now();
+    if (upstream.protocol === 'rfb' && this.opts.refreshNudge !== false) this.watch = new FirstFrameWatch();
+    this.watch?.fromServer(tunnel.head);
     if (tunnel.head.length > 0) this.ws.send(tunnel.head, SEND_OPTIONS);
     else if (upstream.protocol === 'rfb') {
       const ms = this.opts.firstBytesTimeoutMs ?? FIRST_BYTES_TIMEOUT_MS;
@@ -196,6 +204,7 @@ export class ConsoleRelay {
       this.client.cork();
       setImmediate(this.uncork);
     }
+    if (this.watch?.active === true) this.watch.fromServer(chunk);
     // The chunk lives in the tunnel's read ring: it is released once the page socket has written it.
     this.ws.send(chunk, SEND_OPTIONS, release);
     const queued = this.client.writableLength;
@@ -239,7 +248,9 @@ export class ConsoleRelay {
   private writeUpstream(chunk: Buffer): void {
     const tls = this.tls;
     if (tls === undefined) return;
-    if (!tls.write(chunk) && !this.wsPaused) {
+    let room = tls.write(chunk);
+    if (this.watch?.fromPage(chunk) === true) room = tls.write(REFRESH_NUDGE);
+    if (!room && !this.wsPaused) {
       // The console server cannot take more yet: stop reading the page until TLS drains.
       this.wsPaused = true;
       if (this.opts.counters !== undefined) this.opts.counters.pagePauses++;

@@ -15,6 +15,7 @@ import { getLogger } from '../../../shared/log';
 import { explainError } from './explain';
 import { openTunnel, type TunnelOptions } from './tunnel';
 import type { ConsoleSource } from '../console-source';
+import type { ConsoleProtocol } from '../../../shared/contract';
 
 const log = getLogger('bridge');
 
@@ -27,7 +28,7 @@ export interface TcpListenOptions {
   port: number;
   source: ConsoleSource;
   vmUuid: string;
-  protocol: 'rfb' | 'vt100';
+  protocol: ConsoleProtocol;
   tunnel?: TunnelOptions;
   /** Each connection's outcome, for the CLI's log lines. */
   onEvent?: (event: { kind: 'open' | 'closed' | 'failed'; peer: string; message?: string }) => void;

@@ -9,7 +9,8 @@
  *   which only the user who started the harness has (it is printed on their terminal);
  * - the API socket also needs `Origin` to be the harness's own origin, so a page of another origin that
  *   somehow learnt the token still cannot open it from the user's browser.
- * The CSP keeps the page to its own scripts and lets it connect only to the harness and the bridge.
+ * The page's CSP comes from the one builder (`core/csp.ts`): own scripts only; sockets to the harness
+ * and the bridge.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -45,23 +46,6 @@ export function hostMatches(headers: IncomingHttpHeaders, port: number): boolean
 /** True when `Origin` is exactly the harness's own origin. */
 export function originMatches(headers: IncomingHttpHeaders, origin: string): boolean {
   return single(headers, 'origin') === origin;
-}
-
-/** The Content-Security-Policy of the page: own scripts only; sockets to the harness and the bridge. */
-export function contentSecurityPolicy(port: number, bridgePort: number | undefined): string {
-  const connect = [`ws://127.0.0.1:${port}`];
-  if (bridgePort !== undefined && bridgePort !== port) connect.push(`ws://127.0.0.1:${bridgePort}`);
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self'",
-    `connect-src ${connect.join(' ')}`,
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
 }
 
 /** Headers every harness response carries. */

@@ -89,8 +89,10 @@ describe('harness web server', () => {
     await writeFile(join(root, 'index.html'), '<!doctype html><title>Porthole</title>');
     await writeFile(join(root, 'assets', 'app.js'), 'export {};');
     await writeFile(join(root, 'assets', 'style.css'), 'body{}');
-    await writeFile(join(dir, 'secret.txt'), 'outside');
-    await symlink(join(dir, 'secret.txt'), join(root, 'assets', 'link.txt'));
+    await writeFile(join(dir, 'secret.js'), 'outside');
+    await symlink(join(dir, 'secret.js'), join(root, 'assets', 'link.js'));
+    // A link with a script's name to the page: still a page (the type comes from the real file).
+    await symlink(join(root, 'index.html'), join(root, 'assets', 'page.js'));
     server = await startWebServer({ port: 0, rendererDir: root });
   });
   after(async () => {
@@ -131,16 +133,29 @@ describe('harness web server', () => {
     assert.match(ok.body, /<title>Porthole<\/title>/);
   });
 
+  test('an encoded or linked name of the page is the page: token needed, CSP sent', async () => {
+    const token = new URL(server.url).searchParams.get('token')!;
+    for (const path of ['/index%2ehtml', '/index%2Ehtml', '/%69ndex.html', '/assets/../index.html', '/assets/%2e%2e/index.html', '/assets/page.js']) {
+      const refused = await get(server.port, path);
+      assert.equal(refused.status, 403, `${path} without the token`);
+      assert.doesNotMatch(refused.body, /<title>Porthole/, `${path}: no page without the token`);
+      const ok = await get(server.port, `${path}?token=${token}`);
+      assert.equal(ok.status, 200, path);
+      assert.match(String(ok.headers['content-security-policy']), /default-src 'none'/, `${path} carries the CSP`);
+      assert.equal(ok.headers['content-type'], 'text/html; charset=utf-8', path);
+    }
+  });
+
   test('build assets are public, typed, and cannot escape the build folder', async () => {
     const js = await get(server.port, '/assets/app.js');
     assert.equal(js.status, 200);
     assert.equal(js.headers['content-type'], 'text/javascript; charset=utf-8');
     assert.equal(js.headers['x-content-type-options'], 'nosniff');
     assert.equal((await get(server.port, '/assets/style.css')).headers['content-type'], 'text/css; charset=utf-8');
-    assert.equal((await get(server.port, '/assets/%2e%2e/%2e%2e/secret.txt')).status, 404);
-    assert.equal((await get(server.port, '/assets/..%2f..%2fsecret.txt')).status, 404);
-    assert.equal((await get(server.port, '/assets/..%5c..%5csecret.txt')).status, 404);
-    assert.equal((await get(server.port, '/assets/link.txt')).status, 404, 'a symlink out of the root is not followed');
+    assert.equal((await get(server.port, '/assets/%2e%2e/%2e%2e/secret.js')).status, 404);
+    assert.equal((await get(server.port, '/assets/..%2f..%2fsecret.js')).status, 404);
+    assert.equal((await get(server.port, '/assets/..%5c..%5csecret.js')).status, 404);
+    assert.equal((await get(server.port, '/assets/link.js')).status, 404, 'a symlink out of the root is not followed');
     assert.equal((await get(server.port, '/assets/')).status, 404, 'no directory listing');
     assert.equal((await get(server.port, '/assets/%00app.js')).status, 404);
   });

@@ -8,7 +8,8 @@
  *
  * Access rules (see `guard.ts` for why):
  * - every request: `Host` must be `127.0.0.1:<port>`, method GET or HEAD;
- * - `/` (and any `.html` file): needs `?token=`; served with the CSP and `Cache-Control: no-store`;
+ * - `/` (and any HTML page, judged on the resolved file, see static-files.ts): needs `?token=`; served
+ *   with the CSP and `Cache-Control: no-store`;
  * - other build output (`/assets/...`): served without the token. They are the same public files as
  *   in the published package — no data, no secret — and the page loads them by relative URL without
  *   a query string. A cookie would add a second credential to protect (and other loopback ports are
@@ -21,8 +22,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { getLogger } from '../../../shared/log';
 import { broadcast, MAX_REQUEST_BYTES, serveApiSocket, type HarnessBackend } from './api-socket';
-import { baseHeaders, contentSecurityPolicy, createToken, hostMatches, originMatches, tokenMatches } from './guard';
-import { mimeType, resolveStatic } from './static-files';
+import { buildCsp } from '../csp';
+import { baseHeaders, createToken, hostMatches, originMatches, tokenMatches } from './guard';
+import { resolveStatic } from '../static-files';
 
 const log = getLogger('harness');
 
@@ -79,20 +81,19 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return plain(res, 405, 'Method not allowed');
     }
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    const path = url.pathname === '/' ? '/index.html' : url.pathname;
-    const isPage = path.endsWith('.html');
-    if (isPage && !tokenMatches(url.searchParams.get('token'), token)) return plain(res, 403, 'Forbidden: open the URL printed by `porthole web`.');
     if (state.kind !== 'serving') return plain(res, 503, 'Porthole is starting or stopping.');
-    const file = await resolveStatic(options.rendererDir, path);
-    if (file === undefined) return plain(res, 404, 'Not found');
-    const body = await readFile(file);
+    // Resolved first, so the page check below sees the decoded, real file (`/index%2ehtml` is a page).
+    const target = await resolveStatic(options.rendererDir, url.pathname);
+    if (target.kind === 'refused') return plain(res, 404, 'Not found');
+    if (target.page && !tokenMatches(url.searchParams.get('token'), token)) return plain(res, 403, 'Forbidden: open the URL printed by `porthole web`.');
+    const body = await readFile(target.path);
     const headers: Record<string, string> = {
       ...baseHeaders(),
-      'Content-Type': mimeType(file),
+      'Content-Type': target.contentType,
       'Content-Length': String(body.length),
-      'Cache-Control': isPage ? 'no-store' : 'no-cache',
+      'Cache-Control': target.page ? 'no-store' : 'no-cache',
     };
-    if (isPage) headers['Content-Security-Policy'] = contentSecurityPolicy(port, state.bridgePort);
+    if (target.page) headers['Content-Security-Policy'] = buildCsp([`ws://127.0.0.1:${port}`, ...(state.bridgePort === undefined ? [] : [`ws://127.0.0.1:${state.bridgePort}`])]);
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : body);
   }

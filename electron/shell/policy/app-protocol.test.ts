@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveAppPath, serveAppRequest } from './app-protocol';
@@ -18,19 +18,24 @@ before(() => {
   writeFileSync(join(root, 'assets', 'notes.txt'), 'unknown type');
   writeFileSync(join(base, 'secret.js'), 'outside the root');
   writeFileSync(join(base, 'renderer-evil.js'), 'sibling with a shared prefix');
+  symlinkSync(join(base, 'secret.js'), join(root, 'assets', 'out.js'));
+  base = realpathSync(base);
+  root = realpathSync(root);
 });
 after(() => rmSync(base, { recursive: true, force: true }));
 
-test('files below the root resolve with their content type', () => {
-  assert.deepEqual(resolveAppPath(root, 'app://porthole/'), { kind: 'file', path: join(root, 'index.html'), contentType: 'text/html; charset=utf-8' });
-  assert.deepEqual(resolveAppPath(root, 'app://porthole/assets/index-abc.js?v=1#x'), {
+test('files below the root resolve with their content type', async () => {
+  assert.deepEqual(await resolveAppPath(root, 'app://porthole/'), { kind: 'file', path: join(root, 'index.html'), contentType: 'text/html; charset=utf-8', page: true });
+  assert.deepEqual(await resolveAppPath(root, 'app://porthole/index%2ehtml'), { kind: 'file', path: join(root, 'index.html'), contentType: 'text/html; charset=utf-8', page: true });
+  assert.deepEqual(await resolveAppPath(root, 'app://porthole/assets/index-abc.js?v=1#x'), {
     kind: 'file',
     path: join(root, 'assets', 'index-abc.js'),
     contentType: 'text/javascript; charset=utf-8',
+    page: false,
   });
 });
 
-test('path traversal, other hosts, odd encodings and unknown types are refused', () => {
+test('path traversal, symlinks out, other hosts, odd encodings and unknown types are refused', async () => {
   const cases: [string, number][] = [
     ['app://porthole/..%2fsecret.js', 403],
     ['app://porthole/%2e%2e%2fsecret.js', 403],
@@ -42,15 +47,17 @@ test('path traversal, other hosts, odd encodings and unknown types are refused',
     ['app://other/index.html', 403],
     ['https://porthole/index.html', 403],
     ['app://porthole/assets/notes.txt', 404],
+    ['app://porthole/assets/out.js', 403],
+    ['app://porthole/nope.js', 404],
+    ['app://porthole/assets', 404],
     ['not a url', 400],
   ];
-  for (const [url, status] of cases) assert.deepEqual(resolveAppPath(root, url), { kind: 'refused', status }, url);
+  for (const [url, status] of cases) assert.deepEqual(await resolveAppPath(root, url), { kind: 'refused', status }, url);
 });
 
-test('dot segments are clamped to the root by the URL parser before we look', () => {
+test('dot segments are clamped to the root by the URL parser before we look', async () => {
   for (const url of ['app://porthole/%2e%2e/secret.js', 'app://porthole/assets/%2E%2E/%2E%2E/secret.js', 'app://porthole/../../secret.js']) {
-    const r = resolveAppPath(root, url);
-    assert.equal(r.kind === 'file' && r.path, join(root, 'secret.js'), url);
+    assert.deepEqual(await resolveAppPath(root, url), { kind: 'refused', status: 404 }, `${url} looks for secret.js inside the root only`);
   }
 });
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { APP_INDEX_URL, APP_ORIGIN, popoutUrl } from './app-url';
-import { cspDirectives } from './csp';
+import { cspDirectives } from '../../core/csp';
 import { decidePermission, FULLSCREEN_CHECKS, LOCAL_NETWORK_PERMISSIONS, type PermissionAsk } from './permissions';
 
 const BRIDGE = 'ws://127.0.0.1:41234';
@@ -65,9 +65,9 @@ test('Local Network Access: refused to anything but our page, and when there is 
 });
 
 test("what the grant can reach is the CSP's connect-src: the bridge origin and nothing else", () => {
-  const connect = cspDirectives(BRIDGE).find(([name]) => name === 'connect-src');
+  const connect = cspDirectives([BRIDGE]).find(([name]) => name === 'connect-src');
   assert.deepEqual(connect, ['connect-src', BRIDGE]);
-  assert.equal(cspDirectives(BRIDGE).find(([name]) => name === 'default-src')?.[1], "'none'");
+  assert.equal(cspDirectives([BRIDGE]).find(([name]) => name === 'default-src')?.[1], "'none'");
 });
 
 test('every other permission is denied, even to our own page', () => {

@@ -21,7 +21,7 @@
  * origin (`csp.ts`), so the page's only local destination is the bridge. The two go together: a
  * wider `connect-src` would widen what this grant allows.
  */
-import { assertBridgeOrigin } from './csp';
+import { assertBridgeOrigin } from '../../core/csp';
 import { isAppUrl } from './app-url';
 
 /** Chromium's names for the Local Network Access permission, old and new. */

@@ -44,6 +44,7 @@ interface RfbInternals {
   _qemuExtKeyEventSupported?: boolean;
   _supportsSetDesktopSize?: boolean;
   _clipboardServerCapabilitiesFormats?: Record<number, unknown>;
+  _clipboardServerCapabilitiesActions?: Record<number, boolean>;
 }
 
 /** localStorage key of the Ctrl+Alt+Del confirmation setting. */
@@ -59,6 +60,8 @@ function loadFlag(key: string): boolean {
 
 /** Extended clipboard format bit for text (RFB extended clipboard). */
 const EXT_CLIPBOARD_TEXT = 1;
+/** Extended clipboard "peek" action bit. */
+const EXT_CLIPBOARD_PEEK = 1 << 26;
 
 /** The power features of one console tab. */
 export class ConsoleControls {
@@ -71,7 +74,11 @@ export class ConsoleControls {
   remoteResize = $state(false);
   /** The guest's clipboard text as last received (ServerCutText), if any. */
   guestClipboard = $state<string | undefined>(undefined);
-  /** The server announced the extended clipboard (UTF-8) or has sent its clipboard. */
+  /**
+   * The guest shares its clipboard: the server has sent some text, or announced the full extended clipboard
+   * (with "peek", as TigerVNC does). QEMU announces the extended clipboard without peek and serves it
+   * only with a qemu-vdagent in the guest, which XenServer's QEMU does not have: not shared.
+   */
   clipboardShared = $state(false);
   /** The server announced the extended clipboard (no Latin-1 limit). */
   clipboardUnicode = $state(false);
@@ -108,7 +115,10 @@ export class ConsoleControls {
     rfb.viewOnly = this.viewOnly;
     rfb.addEventListener('clipboard', (event) => {
       if (this.rfb !== rfb) return;
-      this.guestClipboard = (event as CustomEvent<{ text: string }>).detail.text;
+      const text = (event as CustomEvent<{ text: string }>).detail.text;
+      // An empty clipboard proves nothing (QEMU answers with one when it has no guest agent).
+      if (text === '') return;
+      this.guestClipboard = text;
       this.clipboardShared = true;
       void navigator.clipboard?.writeText(this.guestClipboard).catch(() => undefined);
     });
@@ -146,7 +156,7 @@ export class ConsoleControls {
     this.scancodes = internals._qemuExtKeyEventSupported === true;
     this.remoteResize = internals._supportsSetDesktopSize === true;
     this.clipboardUnicode = internals._clipboardServerCapabilitiesFormats?.[EXT_CLIPBOARD_TEXT] !== undefined;
-    if (this.clipboardUnicode) this.clipboardShared = true;
+    if (this.clipboardUnicode && internals._clipboardServerCapabilitiesActions?.[EXT_CLIPBOARD_PEEK] === true) this.clipboardShared = true;
     const canvas = screen.querySelector('canvas');
     this.frameWidth = canvas?.width ?? 0;
     this.frameHeight = canvas?.height ?? 0;

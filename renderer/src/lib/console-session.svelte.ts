@@ -7,7 +7,10 @@
  * - drives the `console-machine` state (every change goes through `consoleTransition`);
  * - retries with backoff after a failure when the machine says so, and on the user's Reconnect;
  * - reacts to inventory changes (`onTarget`): reattaches after a reboot or migration (new console
- *   uuid) or when the VM runs again, and stops when it halts.
+ *   uuid) or when the VM runs again, and stops when it halts;
+ * - parks a console whose tab stays hidden for `hiddenDisconnectMs` (`setVisible`): the connection is
+ *   closed (the tab shows "waiting", `parked` is true) so a background tab costs nothing in the page or
+ *   the backend, and a fresh connection starts the moment the tab is shown again.
  *
  * Every attempt gets a generation number; callbacks from an older generation are ignored, so an
  * abandoned socket can never move the tab. A socket that fails before it opens, with no reason from
@@ -31,6 +34,9 @@ import type { Tab } from './tabs-model';
 import { tabs } from './tabs.svelte';
 
 const log = getLogger('console');
+
+/** Default time a console tab may stay hidden before it disconnects, ms (`?hidden-disconnect-ms=` overrides). */
+export const HIDDEN_DISCONNECT_MS = 15_000;
 
 /** The Local Network Access permission states, as far as this browser knows the names. */
 async function localNetworkStates(): Promise<(string | undefined)[]> {
@@ -62,6 +68,10 @@ export class ConsoleSession {
   state = $state<ConsoleState>(INITIAL_CONSOLE_STATE);
   /** The VM's name as the bridge reported it in the last ticket. */
   ticketVmName = $state<string | undefined>(undefined);
+  /** True while the console is disconnected because its tab is hidden (it reconnects when shown). */
+  parked = $state(false);
+  private hidden = false;
+  private hideTimer: ReturnType<typeof setTimeout> | undefined;
   private generation = 0;
   private transport: Transport | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -173,6 +183,37 @@ export class ConsoleSession {
     void this.connect(0, this.attachedConsoleUuid);
   }
 
+  /**
+   * The tab was shown or hidden. Hidden for `hiddenDisconnectMs` (negative: never), a live or retrying
+   * console is parked; shown again, a parked console connects at once.
+   */
+  setVisible(visible: boolean, hiddenDisconnectMs = HIDDEN_DISCONNECT_MS): void {
+    if (this.disposed || visible !== this.hidden) return;
+    this.hidden = !visible;
+    if (this.hideTimer !== undefined) clearTimeout(this.hideTimer);
+    this.hideTimer = undefined;
+    if (visible) {
+      if (this.parked) {
+        this.parked = false;
+        void this.connect(0, this.attachedConsoleUuid);
+      }
+      return;
+    }
+    if (hiddenDisconnectMs < 0) return;
+    this.hideTimer = setTimeout(() => {
+      this.hideTimer = undefined;
+      this.park();
+    }, hiddenDisconnectMs);
+  }
+
+  private park(): void {
+    const kind = this.state.kind;
+    if (this.disposed || !this.hidden || !(kind === 'connected' || kind === 'connecting' || (kind === 'disconnected' && this.state.retryInMs !== undefined))) return;
+    this.teardown();
+    this.parked = true;
+    this.send({ type: 'wait', detail: 'Disconnected while the tab was hidden; it reconnects when shown.' });
+  }
+
   /** The inventory's view of the VM changed; act when it changed in a way that matters. */
   onTarget(target: ConsoleTarget): void {
     if (this.disposed) return;
@@ -180,6 +221,10 @@ export class ConsoleSession {
     if (key === this.lastTargetKey) return;
     this.lastTargetKey = key;
     const plan = planForTarget(this.state, this.attachedConsoleUuid, target);
+    // A parked console stays parked until shown (it then asks for a fresh ticket anyway); it still
+    // follows the VM halting or going away.
+    if (this.parked && (plan.kind === 'connect' || plan.kind === 'keep' || plan.kind === 'wait')) return;
+    this.parked = false;
     switch (plan.kind) {
       case 'keep':
         return;
@@ -204,6 +249,8 @@ export class ConsoleSession {
   /** Stops everything (the tab closed). */
   dispose(): void {
     this.teardown();
+    if (this.hideTimer !== undefined) clearTimeout(this.hideTimer);
+    this.hideTimer = undefined;
     this.disposed = true;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Reads what the page needs from its own URL: the harness token (`?token=` or `#token=`) and the
- * pop-out target (`#popout=<poolId>/<vmUuid>`). Pure functions over `{ search, hash }` so they are
+ * Reads what the page needs from its own URL: the harness token (`?token=` or `#token=`), the
+ * pop-out target (`#popout=<poolId>/<vmUuid>`) and the hidden-console timeout (`?hidden-disconnect-ms=`). Pure functions over `{ search, hash }` so they are
  * testable without a browser.
  */
 
@@ -42,4 +42,11 @@ export function readPopout(location: LocationLike): PopoutTarget | undefined {
 /** The API socket URL for the harness page at `host` (e.g. `127.0.0.1:5173`). */
 export function harnessSocketUrl(host: string, token: string): string {
   return `ws://${host}/api?token=${encodeURIComponent(token)}`;
+}
+
+/** `?hidden-disconnect-ms=N` (a whole number of ms, 0 allowed) when present and valid, else undefined. */
+export function readHiddenDisconnectMs(location: LocationLike): number | undefined {
+  const value = new URLSearchParams(location.search).get('hidden-disconnect-ms');
+  if (value === null || !/^\d{1,9}$/.test(value)) return undefined;
+  return Number(value);
 }

@@ -11,7 +11,7 @@ const [connectPort, fingerprint, origin] = process.argv.slice(2);
 const upstream = {
   location: `https://127.0.0.1:${connectPort ?? ''}/console?uuid=bench-console`,
   protocol: 'rfb' as const,
-  vmUuid: 'bench-vm',
+  vmUuid: 'b0000000-0000-4000-8000-00000000be9c',
   consoleUuid: 'bench-console',
   vmName: 'bench',
 };
@@ -30,7 +30,7 @@ const bridge = await createBridge({
 });
 process.on('message', (msg: { op?: string }) => {
   if (msg.op === 'ticket') {
-    void bridge.openConsole(source, { poolId: 'bench', vmUuid: 'bench-vm', protocol: 'rfb' }).then((t) => process.send?.({ url: t.url }));
+    void bridge.openConsole(source, { poolId: 'bench', vmUuid: 'b0000000-0000-4000-8000-00000000be9c', protocol: 'rfb' }).then((t) => process.send?.({ url: t.url }));
   } else if (msg.op === 'stop') {
     void bridge.close().then(() => process.exit(0));
   }

@@ -16,6 +16,7 @@ import { generate } from 'selfsigned';
 import { fingerprintFromPem } from '../../../electron/core/tls-pin';
 import { PortholeError } from '../../../shared/errors';
 import type { ConsoleSource, ConsoleUpstream } from '../../../electron/core/console-source';
+import type { ConsoleProtocol } from '../../../shared/contract';
 
 /** What the server read from one CONNECT. */
 export interface ConnectRequest {
@@ -166,7 +167,7 @@ export class FakeSource implements ConsoleSource {
     this.current = upstream;
   }
 
-  resolve(vmUuid: string, protocol: 'rfb' | 'vt100'): Promise<ConsoleUpstream> {
+  resolve(vmUuid: string, protocol: ConsoleProtocol): Promise<ConsoleUpstream> {
     this.resolves++;
     const now = this.current;
     if (now instanceof PortholeError) return Promise.reject(now);
@@ -191,7 +192,7 @@ export class FakeSource implements ConsoleSource {
 }
 
 /** A console row pointing at a fake server on 127.0.0.1. */
-export function upstreamAt(port: number, protocol: 'rfb' | 'vt100' = 'rfb', consoleUuid = 'c0000000-0000-4000-8000-000000000001'): ConsoleUpstream {
+export function upstreamAt(port: number, protocol: ConsoleProtocol = 'rfb', consoleUuid = 'c0000000-0000-4000-8000-000000000001'): ConsoleUpstream {
   return {
     location: `https://127.0.0.1:${port}/console?uuid=${consoleUuid}`,
     protocol,

@@ -4,14 +4,14 @@ import { assertBridgeOrigin, buildCsp, cspDirectives } from './csp';
 
 test('the CSP has exactly the agreed directives, in order', () => {
   assert.equal(
-    buildCsp('ws://127.0.0.1:41234'),
+    buildCsp(['ws://127.0.0.1:41234']),
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; " +
       "connect-src ws://127.0.0.1:41234; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   );
 });
 
 test('scripts never get unsafe-inline or unsafe-eval, and nothing allows remote hosts', () => {
-  const directives = new Map(cspDirectives('ws://127.0.0.1:1'));
+  const directives = new Map(cspDirectives(['ws://127.0.0.1:1']));
   assert.equal(directives.get('script-src'), "'self'");
   for (const [name, value] of directives) {
     assert.doesNotMatch(value, /unsafe-eval|\*|https?:/, name);
@@ -20,7 +20,12 @@ test('scripts never get unsafe-inline or unsafe-eval, and nothing allows remote 
 });
 
 test('without a bridge yet, connect-src is none', () => {
-  assert.match(buildCsp(undefined), /connect-src 'none';/);
+  assert.match(buildCsp([]), /connect-src 'none';/);
+});
+
+test('several loopback origins (the harness: its API socket and the bridge) are listed once each', () => {
+  assert.match(buildCsp(['ws://127.0.0.1:1000', 'ws://127.0.0.1:2000', 'ws://127.0.0.1:1000']), /connect-src ws:\/\/127\.0\.0\.1:1000 ws:\/\/127\.0\.0\.1:2000;/);
+  assert.throws(() => buildCsp(['ws://127.0.0.1:1000', 'ws://evil.example:1']), /not a loopback bridge origin/);
 });
 
 test('only a ws loopback origin with a valid port is accepted for connect-src', () => {
@@ -37,6 +42,6 @@ test('only a ws loopback origin with a valid port is accepted for connect-src', 
     "ws://127.0.0.1:8080; script-src 'unsafe-inline'",
     '*',
   ]) {
-    assert.throws(() => buildCsp(bad), /not a loopback bridge origin/, bad);
+    assert.throws(() => buildCsp([bad]), /not a loopback bridge origin/, bad);
   }
 });

@@ -1,8 +1,9 @@
 /**
- * Builds the Content-Security-Policy the shell sends with every app:// response.
+ * The one Content-Security-Policy builder: the shell sends it with every app:// response, the web
+ * harness with its page.
  *
- * Scripts, fonts and images come only from the app itself; the only network destination is the
- * console bridge on loopback (its ws:// origin, passed in). `style-src` allows 'unsafe-inline' on
+ * Scripts, fonts and images come only from the app itself; the only network destinations are the
+ * loopback WebSocket origins passed in (the console bridge; in the harness also its own API socket). `style-src` allows 'unsafe-inline' on
  * purpose: Svelte writes `style=""` attributes for dynamic sizes and xterm.js injects `<style>`
  * elements for its themes, neither can carry a nonce. The risk of inline CSS is data exfiltration
  * through url(), which `img-src`/`font-src`/`connect-src` already confine to the app and the bridge.
@@ -19,16 +20,17 @@ export function assertBridgeOrigin(origin: string): void {
   if (port < 1 || port > 65535) throw new Error(`not a loopback bridge origin: ${JSON.stringify(origin)}`);
 }
 
-/** The directives in order; without a bridge origin (not listening yet) connect-src is 'none'. */
-export function cspDirectives(bridgeOrigin: string | undefined): [string, string][] {
-  if (bridgeOrigin !== undefined) assertBridgeOrigin(bridgeOrigin);
+/** The directives in order; connect-src lists `connectOrigins` (each checked), or 'none' when there are none yet. */
+export function cspDirectives(connectOrigins: readonly string[]): [string, string][] {
+  for (const origin of connectOrigins) assertBridgeOrigin(origin);
+  const connect = [...new Set(connectOrigins)];
   return [
     ['default-src', "'none'"],
     ['script-src', "'self'"],
     ['style-src', "'self' 'unsafe-inline'"],
     ['img-src', "'self' data: blob:"],
     ['font-src', "'self'"],
-    ['connect-src', bridgeOrigin ?? "'none'"],
+    ['connect-src', connect.length === 0 ? "'none'" : connect.join(' ')],
     ['base-uri', "'none'"],
     ['form-action', "'none'"],
     ['frame-ancestors', "'none'"],
@@ -36,8 +38,8 @@ export function cspDirectives(bridgeOrigin: string | undefined): [string, string
 }
 
 /** The header value: `default-src 'none'; script-src 'self'; …`. */
-export function buildCsp(bridgeOrigin: string | undefined): string {
-  return cspDirectives(bridgeOrigin)
+export function buildCsp(connectOrigins: readonly string[]): string {
+  return cspDirectives(connectOrigins)
     .map(([name, value]) => `${name} ${value}`)
     .join('; ');
 }

@@ -1,0 +1,136 @@
+/**
+ * Console first-frame benchmark (`npm run bench -- console`): figures, not a test.
+ *
+ * At the Node level, against the simulator with real QEMU console servers: the time from asking for a
+ * console (`openConsole`, the ticket) to the first FramebufferUpdate fully received, as noVNC asks for
+ * it (Tight or Raw, decoded by noVNC's own Tight decoder), through XAPI's `CONNECT` over pinned TLS and
+ * the bridge. Variants in the same rounds: the bridge with the first-frame nudge (first-frame.ts), the
+ * same bridge without it, and QEMU's own socket straight (no XAPI, no bridge) without and with the
+ * nudge. Each row shows p50 of each phase: ticket, WebSocket open, RFB ServerInit, first frame.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
+import { createBridge, type Bridge } from '../../electron/core/bridge';
+import { REFRESH_NUDGE } from '../../electron/core/bridge/first-frame';
+import { ConfigStore } from '../../electron/core/config-store';
+import { PoolManager } from '../../electron/core/pool-manager';
+import { SecretStore, memoryOnlyCipher } from '../../electron/core/secret-store';
+import { startSimulator } from '../../electron/sim/index';
+import type { VmNode } from '../../shared/inventory';
+import { openPage, pageStream } from '../bridge/support/ws';
+import { novncDecoder } from '../support/novnc-decoder';
+import { RfbClient } from '../support/rfb-client';
+import { needTools } from '../support/tools';
+import { fig, target } from './summary';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const ORIGIN = 'app://porthole';
+/** Tight, Raw, DesktopSize: the part of noVNC's list the test client decodes. */
+const ENCODINGS = [7, 0, -223];
+
+interface Phases {
+  ticket: number;
+  ws: number;
+  init: number;
+  frame: number;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+/** Handshake, then a full update request (plus the nudge when asked), until the update is decoded. */
+async function firstFrame(stream: Duplex, nudge: boolean, t0: number, phases: Partial<Phases>): Promise<void> {
+  const c = new RfbClient(stream);
+  c.useDecoder(7, await novncDecoder('tight'));
+  await c.handshake('3.8');
+  phases.init = performance.now() - t0;
+  c.setEncodings(ENCODINGS);
+  c.requestUpdate(false);
+  if (nudge) c.writeRaw(REFRESH_NUDGE);
+  await c.readUpdate();
+  phases.frame = performance.now() - t0;
+  c.close();
+}
+
+/** Runs the bench. */
+export async function run(): Promise<void> {
+  const missing = needTools('qemu-system-x86_64');
+  if (missing !== false) {
+    process.stdout.write(`console first frame: skipped (${missing})\n`);
+    target({ target: 'first frame p50 ≤ 60 ms (Node, QEMU)', figure: '—', peer: '—', met: undefined });
+    return;
+  }
+  const sim = await startSimulator({ hosts: 1, vms: 3, vnc: (_name, dom0) => (dom0 ? 'synthetic' : 'qemu') });
+  const dir = await mkdtemp(join(tmpdir(), 'porthole-bench-console-'));
+  const manager = await PoolManager.open({ store: new ConfigStore(dir), secrets: new SecretStore(memoryOnlyCipher) });
+  const bridges: Bridge[] = [];
+  try {
+    const master = sim.hosts[0]!;
+    const id = await manager.add(
+      { name: 'bench', address: `${master.address}:${sim.port}`, username: sim.user, password: sim.password, remember: false },
+      { pins: [{ address: master.address, fingerprint: master.fingerprint, source: 'user' }] },
+    );
+    manager.connect(id);
+    await manager.waitReady(id, { timeoutMs: 60_000 });
+    const vm = manager.snapshot().nodes.find((n): n is VmNode => n.kind === 'vm' && n.powerState === 'Running' && sim.vnc(n.uuid)?.kind === 'qemu');
+    if (vm === undefined) throw new Error('no running QEMU VM in the simulated pool');
+    const backend = sim.vnc(vm.uuid)!;
+    const source = manager.consoleSource(id);
+    const withNudge = await createBridge({ allowedOrigins: [ORIGIN] });
+    const without = await createBridge({ allowedOrigins: [ORIGIN], refreshNudge: false });
+    bridges.push(withNudge, without);
+    const viaBridge = (bridge: Bridge) => async (phases: Partial<Phases>): Promise<void> => {
+      const t0 = performance.now();
+      const ticket = await bridge.openConsole(source, { poolId: id, vmUuid: vm.uuid, protocol: 'rfb' });
+      phases.ticket = performance.now() - t0;
+      const ws = await openPage(ticket.url, { origin: ORIGIN });
+      phases.ws = performance.now() - t0;
+      // The bridge sends the nudge itself when it has one.
+      await firstFrame(pageStream(ws), false, t0, phases);
+    };
+    const direct = (nudge: boolean) => async (phases: Partial<Phases>): Promise<void> => {
+      const t0 = performance.now();
+      await firstFrame(await backend.connect(), nudge, t0, phases);
+    };
+    const variants: [string, (p: Partial<Phases>) => Promise<void>][] = [
+      ['bridge + XAPI CONNECT, nudge', viaBridge(withNudge)],
+      ['bridge + XAPI CONNECT, no nudge', viaBridge(without)],
+      ['QEMU socket direct, no nudge', direct(false)],
+      ['QEMU socket direct, nudge', direct(true)],
+    ];
+    const results = new Map<string, Partial<Phases>[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, open] of variants) {
+        const phases: Partial<Phases> = {};
+        await open(phases);
+        results.set(name, [...(results.get(name) ?? []), phases]);
+        // Let QEMU notice the closed client before the next one.
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const p50 = (name: string, key: keyof Phases): number | undefined => {
+      const xs = (results.get(name) ?? []).map((p) => p[key]).filter((x): x is number => x !== undefined);
+      return xs.length === 0 ? undefined : median(xs);
+    };
+    process.stdout.write(`console first frame (Node level, real QEMU, ${ROUNDS} rounds, p50 ms from the request)\n`);
+    process.stdout.write(`| variant                          | ticket | ws open | ServerInit | first frame |\n|----------------------------------|--------|---------|------------|-------------|\n`);
+    for (const [name] of variants) {
+      const cell = (k: keyof Phases): string => fig(p50(name, k), '', 1).padStart(k === 'frame' ? 11 : k === 'init' ? 10 : k === 'ws' ? 7 : 6);
+      process.stdout.write(`| ${name.padEnd(32)} | ${cell('ticket')} | ${cell('ws')} | ${cell('init')} | ${cell('frame')} |\n`);
+    }
+    const best = p50('bridge + XAPI CONNECT, nudge', 'frame');
+    target({
+      target: 'first frame p50 ≤ 60 ms (Node, QEMU, ticket → frame)',
+      figure: fig(best, 'ms'),
+      peer: `no nudge ${fig(p50('bridge + XAPI CONNECT, no nudge', 'frame'), 'ms')}; QEMU direct ${fig(p50('QEMU socket direct, no nudge', 'frame'), 'ms')}`,
+      met: best === undefined ? undefined : best <= 60,
+    });
+  } finally {
+    for (const b of bridges) await b.close();
+    await manager.close();
+    await sim.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
