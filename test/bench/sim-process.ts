@@ -24,8 +24,6 @@ export interface SimInfo {
 /** A running simulator process. */
 export interface SimProcess {
   info: SimInfo;
-  /** The simulator's process id (benches leave its CPU out of the app's). */
-  pid: number | undefined;
   /** The master's port. */
   port: number;
   /** The simulator's process id (to leave its CPU out of a measurement). */
@@ -67,7 +65,6 @@ export async function startSimProcess(args: string[]): Promise<SimProcess> {
   };
   return {
     info,
-    pid: child.pid,
     port: Number(new URL(info.master).port),
     pid: child.pid,
     async rpc(method, params) {
