@@ -145,6 +145,8 @@ export interface Requests {
   'console:capture': [{ active: boolean }, undefined];
   /** Electron only (answered by the shell): move this console to its own window (closing it brings the tab back). */
   'console:popout': [{ poolId: string; vmUuid: string }, undefined];
+  /** Electron only (answered by the shell): saves a console screenshot through a save dialog; false when the user cancelled. */
+  'console:save-screenshot': [{ name: string; pngBase64: string }, { saved: boolean }];
 }
 
 /** Push events: channel → payload. */
@@ -217,6 +219,7 @@ export const REQUEST_CHANNELS = [
   'demo:start',
   'console:capture',
   'console:popout',
+  'console:save-screenshot',
 ] as const satisfies readonly RequestChannel[];
 
 /** All event channel names. */

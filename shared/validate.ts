@@ -16,6 +16,10 @@ import { VM_ACTIONS, type VmAction } from './inventory';
 export const MAX_TEXT_CHARS = 512;
 /** Longest accepted password, characters. */
 export const MAX_PASSWORD_CHARS = 4096;
+/** The largest screenshot accepted, in base64 characters (a 4K RGBA frame fits several times over). */
+export const MAX_SCREENSHOT_BASE64_CHARS = 96 * 1024 * 1024;
+/** A screenshot file name: letters, digits, `._-`, ending in .png. */
+const SCREENSHOT_NAME = /^[\p{L}\p{N}._-]{1,120}\.png$/u;
 /** Most tabs kept in the UI state. */
 export const MAX_TABS = 64;
 
@@ -139,6 +143,16 @@ export const REQUEST_GUARDS: RequestGuards = {
     optional(v.wall, isWallSettings),
   'demo:start': isVoidArg,
   'console:capture': (v): v is RequestArg<'console:capture'> => isObj(v) && only(v, ['active']) && isBool(v.active),
+  'console:save-screenshot': (v): v is RequestArg<'console:save-screenshot'> =>
+    isObj(v) &&
+    only(v, ['name', 'pngBase64']) &&
+    typeof v.name === 'string' &&
+    SCREENSHOT_NAME.test(v.name) &&
+    !v.name.startsWith('.') &&
+    typeof v.pngBase64 === 'string' &&
+    v.pngBase64.length <= MAX_SCREENSHOT_BASE64_CHARS &&
+    // Why: only a PNG may be written, whatever the page says (the signature in base64).
+    v.pngBase64.startsWith('iVBORw0KGgo'),
   'console:popout': (v): v is RequestArg<'console:popout'> => isObj(v) && only(v, ['poolId', 'vmUuid']) && isId(v.poolId) && isUuid(v.vmUuid),
 };
 

@@ -189,6 +189,7 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
     },
     'console:capture': () => Promise.reject(new PortholeError('INVALID_ARGUMENT', 'console:capture is answered by the Electron shell.')),
     'console:popout': () => Promise.reject(new PortholeError('INVALID_ARGUMENT', 'console:popout is answered by the Electron shell.')),
+    'console:save-screenshot': () => Promise.reject(new PortholeError('INVALID_ARGUMENT', 'console:save-screenshot is answered by the Electron shell.')),
   };
 
   return {

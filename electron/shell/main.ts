@@ -7,8 +7,9 @@
  * fullscreen and Local Network Access for our own page only, once the bridge listens); the renderer is served
  * from the packaged dist/renderer through app:// with the CSP; one IPC handler fronts the backend.
  */
-import { app, ipcMain, Menu, protocol, safeStorage, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, shell, webContents } from 'electron';
 import type { MenuItemConstructorOptions } from 'electron';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configureLog, getLogger, parseLogLevel } from '../../shared/log';
 import { startServices } from '../core/services';
@@ -29,6 +30,9 @@ import { checkArg } from '../../shared/validate';
 /** Longest wait for the services to stop when quitting, in ms. */
 const QUIT_TIMEOUT_MS = 3000;
 const here = import.meta.dirname;
+// A separate profile (config, secrets, logs, window state) for the end-to-end suite and portable runs.
+const userDataOverride = process.env.PORTHOLE_USER_DATA;
+if (userDataOverride !== undefined && userDataOverride !== '') app.setPath('userData', userDataOverride);
 const rendererDir = join(here, '..', 'renderer');
 const logs = createRotatingLog({ dir: join(app.getPath('userData'), 'logs') });
 configureLog((level, line) => {
@@ -122,6 +126,16 @@ async function start(): Promise<void> {
         'console:popout': (arg) => {
           const { poolId, vmUuid } = checkArg('console:popout', arg);
           openPopout(env, poolId, vmUuid);
+        },
+        'console:save-screenshot': async (arg, sender) => {
+          const { name, pngBase64 } = checkArg('console:save-screenshot', arg);
+          const contents = webContents.fromId(sender.webContentsId);
+          const owner = contents === undefined ? mainWindow() : (BrowserWindow.fromWebContents(contents) ?? mainWindow());
+          const options = { defaultPath: join(app.getPath('pictures'), name), filters: [{ name: 'PNG image', extensions: ['png'] }] };
+          const choice = owner === undefined ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(owner, options);
+          if (choice.canceled || choice.filePath === undefined || choice.filePath === '') return { saved: false };
+          await writeFile(choice.filePath, Buffer.from(pngBase64, 'base64'));
+          return { saved: true };
         },
       },
       report: (kind, detail) => (kind === 'dropped' ? log.warn('IPC message dropped', detail) : log.error('request failed', detail)),

@@ -46,6 +46,8 @@ function chooser(opts: SimulatorOptions): VncChooser {
   const v = opts.vnc;
   if (typeof v === 'function') return v;
   const kind = v ?? 'synthetic';
+  // Said at once rather than as a 404 on every console later.
+  if (kind !== 'synthetic' && opts.launchers?.[kind] === undefined) throw new Error(`vnc: '${kind}' needs launchers (test/backends/ LAUNCHERS)`);
   return () => kind;
 }
 
@@ -148,6 +150,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       host(name).bootingUntilMs = Date.now() + ms;
     },
     forgetEvents: () => state.db.forgetHistory(),
+    holdPowerOps(on) {
+      if (on) {
+        state.heldOps ??= [];
+        return;
+      }
+      const held = state.heldOps ?? [];
+      state.heldOps = undefined;
+      for (const complete of held) complete();
+    },
     async stopVncServer(vm) {
       const ref = vmRef(vm);
       const s = state.serversOf(ref) ?? (state.serversStarted(ref) ? await state.startServers(ref) : undefined);

@@ -276,8 +276,9 @@ export function runPowerOp(state: PoolState, vmRef: string, op: PowerOp, args: O
     const half = setTimeout(() => {
       if (state.db.get('task', taskRef)?.status === 'pending') state.db.modify('task', taskRef, { progress: 0.5 });
     }, duration / 2);
-    const timer = setTimeout(() => {
-      clearTimeout(half);
+    const complete = (): void => {
+      // Cancelled or aborted while held: nothing left to do.
+      if (!runningOf(state).has(taskRef)) return;
       runningOf(state).delete(taskRef);
       try {
         applyTransition(state, vmRef, op, args, target);
@@ -291,6 +292,12 @@ export function runPowerOp(state: PoolState, vmRef: string, op: PowerOp, args: O
         finishTask(state, taskRef, err);
         reject(err);
       }
+    };
+    const timer = setTimeout(() => {
+      clearTimeout(half);
+      // While a test holds operations (faults.holdPowerOps) the task stays pending until released.
+      if (state.heldOps !== undefined) state.heldOps.push(complete);
+      else complete();
     }, duration);
     runningOf(state).set(taskRef, {
       vmRef, op, timer,

@@ -67,6 +67,8 @@ export class PoolState {
   readonly connectsByVm: Record<string, Record<string, number>> = {};
   readonly tunnels = new Set<Tunnel>();
   rpcConnections = 0;
+  /** Completions of power operations held by `faults.holdPowerOps(true)`; undefined when not holding. */
+  heldOps: (() => void)[] | undefined;
   /** Set by stop(): blocked calls return at once. */
   closed = false;
   private readonly servers = new Map<string, Promise<VmConsoleServers>>();

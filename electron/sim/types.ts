@@ -83,6 +83,8 @@ export interface SimulatorFaults {
   stillBooting(name: string, ms: number): void;
   /** Drops the retained event history: every token issued so far gets `EVENTS_LOST`. */
   forgetEvents(): void;
+  /** While on, power operations whose time is up stay pending (tasks too) until it is turned off. */
+  holdPowerOps(on: boolean): void;
   /** Stops a running VM's VNC server (as if qemu/vncterm died): CONNECT then answers 404. */
   stopVncServer(vm: string): Promise<void>;
 }

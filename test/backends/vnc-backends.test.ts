@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needTools } from '../support/tools';
 import { RfbClient, decodePpm, differingPixels, pixelFormat32 } from '../support/rfb-client';
+import { startSimulator } from '../../electron/sim/index';
 import { startVncBackend } from '../../electron/sim/vnc/index';
 import { VNC_KIND_TOOLS } from './index';
 import { startQemuVnc } from './qemu';
@@ -238,5 +239,6 @@ describe('startVncBackend', () => {
 
   test('refuses a kind that needs a program when no launcher was injected', async () => {
     await assert.rejects(startVncBackend('qemu', { name: 'vm', workDir: tmpdir() }), /no launcher for qemu/);
+    await assert.rejects(startSimulator({ hosts: 1, vms: 1, vnc: 'xvnc' }), /vnc: 'xvnc' needs launchers/);
   });
 });

@@ -7,6 +7,10 @@
  * the bridge. Variants in the same rounds: the bridge with the first-frame nudge (first-frame.ts), the
  * same bridge without it, and QEMU's own socket straight (no XAPI, no bridge) without and with the
  * nudge. Each row shows p50 of each phase: ticket, WebSocket open, RFB ServerInit, first frame.
+ *
+ * Then what the backend keeps per closed console: `MEMORY_CONSOLES` consoles opened through the bridge
+ * (a synthetic server behind a TLS console host, all in this process), each getting a full Raw frame
+ * and closed; heap and ArrayBuffer memory after a full GC (node --expose-gc), and RSS, per console.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,14 +23,20 @@ import { ConfigStore } from '../../electron/core/config-store';
 import { PoolManager } from '../../electron/core/pool-manager';
 import { SecretStore, memoryOnlyCipher } from '../../electron/core/secret-store';
 import { startSimulator } from '../../electron/sim/index';
+import { LAUNCHERS } from '../backends';
 import type { VmNode } from '../../shared/inventory';
-import { openPage, pageStream } from '../bridge/support/ws';
+import { startSyntheticVnc } from '../../electron/sim/vnc';
+import { FakeSource, startConsoleServer, upstreamAt } from '../bridge/support/console-server';
+import { closed, openPage, pageStream } from '../bridge/support/ws';
 import { novncDecoder } from '../support/novnc-decoder';
 import { RfbClient } from '../support/rfb-client';
 import { needTools } from '../support/tools';
 import { fig, target } from './summary';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+/** Consoles opened and closed for the memory figure. */
+const MEMORY_CONSOLES = 100;
+const MIB = 1024 * 1024;
 const ORIGIN = 'app://porthole';
 /** Tight, Raw, DesktopSize: the part of noVNC's list the test client decodes. */
 const ENCODINGS = [7, 0, -223];
@@ -54,15 +64,65 @@ async function firstFrame(stream: Duplex, nudge: boolean, t0: number, phases: Pa
   c.close();
 }
 
+/** Heap, ArrayBuffer and RSS figures after a full GC when node runs with --expose-gc, MiB. */
+function memory(): { heap: number; buffers: number; rss: number; gc: boolean } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed / MIB, buffers: m.arrayBuffers / MIB, rss: m.rss / MIB, gc: gc !== undefined };
+}
+
+/** What stays in this process per console opened and closed through the bridge. */
+async function benchMemory(): Promise<void> {
+  const backend = await startSyntheticVnc({ name: 'memory-vm', workDir: tmpdir(), tickMs: 0 });
+  const server = await startConsoleServer(() => ({ status: 200, stream: () => backend.connect() }));
+  const bridge = await createBridge({ allowedOrigins: [ORIGIN], pingIntervalMs: 60_000 });
+  const source = new FakeSource(upstreamAt(server.port));
+  source.pins.set(`127.0.0.1:${server.port}`, server.fingerprint);
+  const cycle = async (): Promise<void> => {
+    const ticket = await bridge.openConsole(source, { poolId: 'p', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+    const ws = await openPage(ticket.url, { origin: ORIGIN });
+    const c = new RfbClient(pageStream(ws));
+    await c.handshake('3.8');
+    c.setEncodings([0]);
+    c.requestUpdate(false);
+    await c.readUpdate();
+    const done = closed(ws);
+    ws.close(1000);
+    await done;
+  };
+  try {
+    // Warm up (first TLS contexts, JIT), then measure.
+    for (let i = 0; i < 10; i++) await cycle();
+    const before = memory();
+    for (let i = 0; i < MEMORY_CONSOLES; i++) await cycle();
+    await new Promise((r) => setTimeout(r, 500));
+    const after = memory();
+    const per = (k: 'heap' | 'buffers' | 'rss'): number => ((after[k] - before[k]) * 1024) / MEMORY_CONSOLES;
+    const s = bridge.stats();
+    process.stdout.write(
+      `backend memory per closed console (${MEMORY_CONSOLES} consoles${after.gc ? ', after full GC' : ', NO GC: run with --expose-gc'}): heap ${per('heap').toFixed(1)} KiB, ArrayBuffers ${per('buffers').toFixed(1)} KiB, RSS ${per('rss').toFixed(1)} KiB; left open: ${s.consoles} consoles, ${s.upstreams} upstreams, ${s.sockets} sockets\n`,
+    );
+    const kept = per('heap') + per('buffers');
+    target({ target: 'nothing kept per closed console (heap + buffers after GC ≤ 16 KiB)', figure: `${kept.toFixed(1)} KiB`, peer: `RSS ${per('rss').toFixed(1)} KiB/console`, met: after.gc ? kept <= 16 : undefined });
+  } finally {
+    await bridge.close();
+    await server.close();
+    await backend.stop();
+  }
+}
+
 /** Runs the bench. */
 export async function run(): Promise<void> {
+  await benchMemory();
   const missing = needTools('qemu-system-x86_64');
   if (missing !== false) {
     process.stdout.write(`console first frame: skipped (${missing})\n`);
     target({ target: 'first frame p50 ≤ 60 ms (Node, QEMU)', figure: '—', peer: '—', met: undefined });
     return;
   }
-  const sim = await startSimulator({ hosts: 1, vms: 3, vnc: (_name, dom0) => (dom0 ? 'synthetic' : 'qemu') });
+  const sim = await startSimulator({ hosts: 1, vms: 3, vnc: (_name, dom0) => (dom0 ? 'synthetic' : 'qemu') , launchers: LAUNCHERS });
   const dir = await mkdtemp(join(tmpdir(), 'porthole-bench-console-'));
   const manager = await PoolManager.open({ store: new ConfigStore(dir), secrets: new SecretStore(memoryOnlyCipher) });
   const bridges: Bridge[] = [];

@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Page } from 'playwright-core';
 import { startSimulator } from '../../electron/sim/index';
+import { LAUNCHERS } from '../backends';
 import { treeUsage } from './proc';
 import { startSimProcess, type SimProcess } from './sim-process';
 import { startHarness, type Harness } from '../../electron/core/harness/server';
@@ -127,7 +128,7 @@ async function withSetup<T>(body: (app: AppPage, page: Page) => Promise<T>, quer
 
 /** 1. open → first painted frame, on `kind` consoles; returns the times, ms. */
 async function benchOpens(kind: 'synthetic' | 'qemu', opens: number): Promise<number[]> {
-  const sim = await startSimulator({ hosts: 2, vms: kind === 'qemu' ? 3 : 12, vnc: (_name, dom0) => (dom0 ? 'synthetic' : kind) });
+  const sim = await startSimulator({ hosts: 2, vms: kind === 'qemu' ? 3 : 12, vnc: (_name, dom0) => (dom0 ? 'synthetic' : kind) , launchers: LAUNCHERS });
   try {
     return await withSetup(async (app, page) => {
       await addPool(app, { masterUrl: sim.masterUrl, user: sim.user, password: sim.password, firstHost: sim.hosts[0]!.name });

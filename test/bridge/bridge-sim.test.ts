@@ -25,9 +25,10 @@ interface Rig {
   stop: () => Promise<void>;
 }
 
-async function rig(sim: Simulator): Promise<Rig> {
+/** A connected manager and a bridge for `sim`; every host pinned by the user unless `pinAll` is false. */
+async function rig(sim: Simulator, pinAll = true): Promise<Rig> {
   const m = await makeManager();
-  const poolId = await addTrusted(m.manager, sim, { pinAll: true });
+  const poolId = await addTrusted(m.manager, sim, { pinAll });
   m.manager.connect(poolId, sim.password);
   await m.manager.waitReady(poolId, { timeoutMs: 20_000 });
   const bridge = await createBridge({ allowedOrigins: [PAGE_ORIGIN] });
@@ -172,5 +173,39 @@ describe('bridge → simulator (synthetic consoles)', () => {
       r.sim.faults.consoleIdleTimeout(0);
       await b.close();
     }
+  });
+});
+
+describe('bridge → a pool on 127.0.0.1 with a port per host (the demo pool\'s shape)', () => {
+  let r: Rig;
+  before(async () => {
+    const sim = await startSimulator({ db: join(DUMPS, 'three-host-pool.xml'), vnc: 'synthetic', loopback: 'port-per-host', powerOpMs: 40 });
+    // Only the master is pinned by the user; the members' pins come from the pool, all for 127.0.0.1.
+    r = await rig(sim, false);
+  });
+  after(() => r.stop());
+
+  test('consoles on every host open through locations that carry the host port', async () => {
+    const ports = new Set(r.sim.hosts.map((h) => h.port));
+    assert.equal(ports.size, r.sim.hosts.length, 'each host has its own port');
+    assert.ok(r.sim.hosts.every((h) => h.address === '127.0.0.1'));
+    const running = ['win-desktop', 'debian-web', 'ubuntu-nodrivers'];
+    const portsUsed = new Set<number>();
+    for (const vm of running) {
+      const c = r.sim.vm(vm).consoles.find((x) => x.protocol === 'rfb');
+      assert.ok(c !== undefined);
+      const url = new URL(c.location);
+      assert.equal(url.hostname, '127.0.0.1');
+      const host = r.sim.hosts.find((h) => String(h.port) === url.port);
+      assert.ok(host !== undefined, `${c.location} names a host's own port`);
+      portsUsed.add(host.port);
+      const p = await page(r, vm);
+      assert.equal(await p.client.readGreeting(), 'RFB 003.008\n');
+      const done = closed(p.ws);
+      p.ws.close();
+      await done;
+    }
+    assert.ok(portsUsed.size >= 2, 'consoles on more than one host (master and member) were reached');
+    assert.ok((r.sim.stats().connectsByStatus['200'] ?? 0) >= running.length);
   });
 });

@@ -36,7 +36,7 @@ export async function makeManager(cipher: SecretCipher = memoryOnlyCipher, dir?:
 export function hostAddress(sim: Simulator, index = 0): string {
   const h = sim.hosts[index];
   if (h === undefined) throw new Error(`no host ${index}`);
-  return `${h.address}:${sim.port}`;
+  return `${h.address}:${h.port}`;
 }
 
 /** Resolves with the first state (current or next) that satisfies `pred`; rejects after `timeoutMs`. */

@@ -10,7 +10,7 @@
  * Covered: Type text (us and de; AltGr, Shift, dead keys, skipped characters, Ctrl+Shift+V), the
  * Keys menu (Ctrl+Alt+F2, Win) and sticky modifiers, View only, Screenshot == canvas == QMP
  * screendump, clipboard both ways with Xvnc, remote resize of Xvnc, Tab to the console, typing after
- * a tab switch.
+ * a tab switch; the host's text console (find, copy, paste).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -402,6 +402,46 @@ describe('console power features against QEMU and Xvnc', { skip }, () => {
       const shown = await tab.pixels();
       return `${shown.width}x${shown.height}` === stage ? true : undefined;
     });
+  });
+
+  test("the host's text console: opened from the host in the tree; find, copy and paste in the terminal", async () => {
+    const host = sim.hosts[0]!.name;
+    const item = await app.tree.waitForItem(host);
+    await item.click({ button: 'right' });
+    await browser.page.getByRole('menuitem', { name: 'Open host text console', exact: true }).click();
+    const name = (await app.tabs().last().getAttribute('aria-label')) ?? (await app.tabs().last().innerText()).trim();
+    const tab = app.tab(name);
+    await tab.waitForState('connected');
+    const panel = tab.visiblePanel();
+    await panel.locator('.xterm').click();
+    await browser.page.keyboard.type('echo porthole-find-me');
+    await browser.page.keyboard.press('Enter');
+    const findBox = panel.getByRole('searchbox', { name: 'Find in scrollback' });
+    // Find: a match selects it (so Copy takes it); a miss says so.
+    await findBox.fill('porthole-find-me');
+    await waitUntil('the echoed line in the scrollback', ARRIVAL_TIMEOUT_MS, async () => {
+      await panel.getByRole('button', { name: 'Find', exact: true }).click();
+      return (await panel.getByRole('status').count()) === 0 ? true : undefined;
+    });
+    await panel.getByRole('button', { name: 'Copy', exact: true }).click();
+    const readClipboard = (): Promise<string> => browser.page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
+    await waitUntil('the selection on the clipboard', 5_000, async () => ((await readClipboard()) === 'porthole-find-me' ? true : undefined));
+    await findBox.fill('absent-xyzzy');
+    await findBox.press('Enter');
+    await panel.getByRole('status').filter({ hasText: 'No “absent-xyzzy” in the scrollback.' }).waitFor();
+    // The first line was the login name; a password (not echoed) gets to the shell.
+    await panel.locator('.xterm').click();
+    await browser.page.keyboard.type('secret');
+    await browser.page.keyboard.press('Enter');
+    // Paste: the clipboard goes to the guest as typed; its echo is then found.
+    await browser.page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { writeText(t: string): Promise<void> } } }).navigator.clipboard.writeText('echo pasted-line\r'));
+    await panel.getByRole('button', { name: 'Paste', exact: true }).click();
+    await findBox.fill('pasted-line');
+    await waitUntil('the pasted line echoed', ARRIVAL_TIMEOUT_MS, async () => {
+      await findBox.press('Enter');
+      return (await panel.getByRole('status').count()) === 0 ? true : undefined;
+    });
+    await tab.close();
   });
 
   test('Tab reaches the console; after a tab switch the keys go to the new console', async () => {

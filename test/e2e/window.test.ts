@@ -19,9 +19,9 @@ import { startHarness, type Harness } from '../../electron/core/harness/server';
 import { needTools } from '../support/tools';
 import { LAUNCHERS } from '../backends/index';
 import { AppPage } from './pages/app';
-import type { ConsoleTab } from './pages/console-tab';
 import { ConsoleAssignment, loadPoolFixture, type PoolFixture } from './fixture';
-import { colourCount, diffImages, ensureFreshRenderer, equalButCursor, launchBrowser, parsePpm, waitUntil, type BrowserSession, type FrameDiff } from './support';
+import { expectCanvasEqualsScreendump } from './screendump';
+import { ensureFreshRenderer, launchBrowser, waitUntil, type BrowserSession } from './support';
 
 const skip = needTools('chromium', 'qemu-system-x86_64', 'Xvnc');
 
@@ -33,29 +33,8 @@ const SCREENSHOT =
   process.env.PORTHOLE_UPDATE_SCREENSHOT === '1'
     ? join(import.meta.dirname, 'screenshots', 'window.png')
     : join(import.meta.dirname, '..', '..', 'test-results', 'window.png');
-/** How long the canvas may lag behind QEMU's screen before the comparison fails, ms. */
-const FRAME_MATCH_TIMEOUT_MS = 15_000;
 /** How long a typed line may take to reach the xterm's file, ms. */
 const TYPED_TIMEOUT_MS = 10_000;
-
-/** Waits until the tab's canvas equals QEMU's screendump (but for the cursor cell), else fails with the last difference. */
-async function expectCanvasEqualsScreendump(tab: ConsoleTab, sim: Simulator, vmName: string): Promise<void> {
-  await tab.oneToOne();
-  const backend = sim.vnc(vmName);
-  assert.ok(backend?.screendump !== undefined, 'the VM has a QEMU console server');
-  let last: FrameDiff | undefined;
-  // The canvas trails QEMU by a frame update: wait for the state where both show the same screen.
-  await waitUntil('the canvas to equal the screendump', FRAME_MATCH_TIMEOUT_MS, async () => {
-    const dump = parsePpm(await backend.screendump!());
-    const shown = await tab.pixels();
-    last = diffImages(shown, dump);
-    // A screen of one colour (QEMU before the guest draws) would match trivially: wait for content.
-    return equalButCursor(last) && colourCount(dump, 2) >= 2 ? true : undefined;
-  }).catch((error: unknown) => {
-    throw new Error(`${String(error)}; last difference: ${JSON.stringify(last)}`);
-  });
-  assert.ok(last !== undefined && equalButCursor(last));
-}
 
 describe('the window against a simulated pool', { skip }, () => {
   let fixture: PoolFixture;

@@ -99,6 +99,8 @@ describe('events and power operations', () => {
 
   test('Async task: pending → success, current_operations while it runs', async () => {
     const vm = sim.vm('win-suspended');
+    // Held, so the checks below see the operation under way however slowly the machine runs.
+    sim.faults.holdPowerOps(true);
     const task = ok(await jsonRpc(sim, 'Async.VM.resume', [session, vm.ref, false, false])) as string;
     const during = ok(await jsonRpc(sim, 'VM.get_current_operations', [session, vm.ref])) as Record<string, string>;
     assert.deepEqual(during, { [task]: 'resume' });
@@ -106,6 +108,7 @@ describe('events and power operations', () => {
     assert.equal(ok(await jsonRpc(sim, 'task.get_status', [session, task])), 'pending');
     const busy = await jsonRpc(sim, 'VM.hard_shutdown', [session, vm.ref]);
     assert.equal(busy.ok ? '' : busy.code, 'OTHER_OPERATION_IN_PROGRESS');
+    sim.faults.holdPowerOps(false);
     let status = 'pending';
     // Polled until it finishes; the test's own timeout bounds it (no deadline racing the clock).
     while (status === 'pending') {

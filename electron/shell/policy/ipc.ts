@@ -7,7 +7,7 @@
  *    one of our own windows, showing our own app:// origin — not a subframe, not another window, not
  *    a page that navigated away;
  * 2. answers INVALID_ARGUMENT unless the payload is exactly `{ channel, arg }` with a contract channel;
- * 3. routes shell-local channels (console:capture, console:popout) to the shell, everything else to
+ * 3. routes shell-local channels (console:capture, console:popout, console:save-screenshot) to the shell, everything else to
  *    the backend, which narrows `arg` itself;
  * 4. wraps the outcome in a `Result` envelope: `PortholeError`s keep their code and message, anything
  *    else becomes INTERNAL with the generic message (no stack, no internals reach the page).
