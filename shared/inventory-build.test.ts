@@ -1,7 +1,7 @@
 // Inventory nodes from XAPI records, and diffs that carry only the nodes whose value changed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PoolInventory, ipOf, osNameOf, allowedActionsOf, sameValue, type RecordTables } from './inventory-build';
+import { PoolInventory, ipOf, osNameOf, allowedActionsOf, sameValue, capText, MAX_NAME_CHARS, MAX_DESCRIPTION_CHARS, MAX_TAGS, type RecordTables } from './inventory-build';
 import type { HostNode, VmNode } from './inventory';
 
 function tables(): RecordTables {
@@ -137,4 +137,32 @@ test('helpers', () => {
   assert.deepEqual(allowedActionsOf(['resume', 'start', 'pause']), ['start', 'resume']);
   assert.ok(sameValue({ a: [1, { b: 2 }], c: undefined }, { a: [1, { b: 2 }] }));
   assert.ok(!sameValue({ a: [1, 2] }, { a: [2, 1] }));
+});
+
+test('huge strings from a host are capped with a visible ellipsis; absurd refs are ignored', () => {
+  const huge = 'x'.repeat(5 * 1024 * 1024);
+  const t = tables();
+  const web = t.VM!['OpaqueRef:web'] as Record<string, unknown>;
+  web.name_label = huge;
+  web.name_description = huge;
+  web.tags = Array.from({ length: 10_000 }, (_, i) => `${i}-${huge.slice(0, 1000)}`);
+  (t.host!['OpaqueRef:h1'] as Record<string, unknown>).name_label = huge;
+  t.VM![`OpaqueRef:${huge}`] = { uuid: 'evil', name_label: 'evil', power_state: 'Running' };
+  const inv = new PoolInventory('P');
+  inv.load(t);
+  const { upserts } = inv.takeDiff();
+  const vm = upserts.find((n): n is VmNode => n.kind === 'vm' && n.uuid === 'web-uuid');
+  assert.ok(vm !== undefined);
+  assert.equal(vm.name.length, MAX_NAME_CHARS);
+  assert.ok(vm.name.endsWith('…'));
+  assert.equal(vm.description.length, MAX_DESCRIPTION_CHARS);
+  assert.equal(vm.tags.length, MAX_TAGS);
+  assert.ok(vm.tags.every((tag) => tag.length <= 128));
+  assert.ok(upserts.every((n) => n.name.length <= MAX_NAME_CHARS), 'pool (named after the master) and hosts too');
+  assert.equal(upserts.find((n) => n.name === 'evil'), undefined, 'a record with a 5 MB ref is ignored');
+  assert.ok(JSON.stringify(upserts).length < 64 * 1024, 'the whole diff stays small');
+  inv.applyEvents([{ class: 'VM', operation: 'mod', ref: 'OpaqueRef:web', snapshot: { ...web, name_label: 'y'.repeat(300) } }]);
+  assert.equal((inv.takeDiff().upserts[0] as VmNode).name, `${'y'.repeat(MAX_NAME_CHARS - 1)}…`);
+  assert.equal(capText('ab😀cd', 4), 'ab…', 'a surrogate pair is never split');
+  assert.equal(capText('short', 10), 'short');
 });

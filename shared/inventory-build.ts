@@ -12,7 +12,10 @@
  * - Templates, snapshots and control domains are not VM nodes; a control domain becomes its host's
  *   `controlDomainUuid` (the host entry opens dom0's console).
  *
- * Records arrive from the network, so every field is read defensively (`str`, `bool`, `strList`, `strMap`).
+ * Records arrive from the network, so every field is read defensively (`str`, `bool`, `strList`, `strMap`),
+ * and what is shown is capped (`text`): a name past `MAX_NAME_CHARS` ends in "…", so a hostile or broken
+ * host cannot push megabytes per node to the page. Records whose ref is longer than any opaque ref
+ * (`MAX_REF_CHARS`) are ignored.
  */
 import { VM_ACTIONS, type ConsoleRef, type HostNode, type InventoryNode, type PoolNode, type PowerState, type VmAction, type VmNode } from './inventory';
 import type { ConsoleProtocol } from './contract';
@@ -54,6 +57,30 @@ export type ConsoleLookupError = 'UNKNOWN_VM' | 'VM_NOT_RUNNING' | 'NO_CONSOLE';
 function str(rec: RawRecord | undefined, field: string): string {
   const v = rec?.[field];
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}
+
+/** Most characters of a name shown (pool, host, VM, OS), including the final "…". */
+export const MAX_NAME_CHARS = 256;
+/** Most characters of a VM description shown. */
+export const MAX_DESCRIPTION_CHARS = 1024;
+/** Most characters of a short value (address, IP, uuid, tag). */
+export const MAX_SHORT_CHARS = 128;
+/** Most tags shown per VM. */
+export const MAX_TAGS = 64;
+/** Longest ref accepted (`OpaqueRef:` + a uuid is 46). */
+export const MAX_REF_CHARS = 128;
+
+/** `value` cut to `max` characters with a visible "…" (never splitting a surrogate pair). */
+export function capText(value: string, max: number): string {
+  if (value.length <= max) return value;
+  let cut = value.slice(0, max - 1);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+/** A field as display text, capped to `max` characters. */
+function text(rec: RawRecord | undefined, field: string, max: number): string {
+  return capText(str(rec, field), max);
 }
 
 function bool(rec: RawRecord | undefined, field: string): boolean {
@@ -176,7 +203,7 @@ export class PoolInventory {
     for (const [name, rows] of Object.entries(tables)) {
       const cls = classOf(name);
       if (cls === undefined || rows === undefined) continue;
-      for (const [ref, rec] of Object.entries(rows)) if (isRecord(rec)) this.put(cls, ref, rec);
+      for (const [ref, rec] of Object.entries(rows)) if (isRecord(rec) && ref.length <= MAX_REF_CHARS) this.put(cls, ref, rec);
     }
   }
 
@@ -184,7 +211,7 @@ export class PoolInventory {
   applyEvents(events: readonly XapiEvent[]): void {
     for (const e of events) {
       const cls = classOf(e.class);
-      if (cls === undefined) continue;
+      if (cls === undefined || typeof e.ref !== 'string' || e.ref.length > MAX_REF_CHARS) continue;
       if (e.operation === 'del') this.del(cls, e.ref);
       else if (isRecord(e.snapshot)) this.put(cls, e.ref, e.snapshot);
     }
@@ -348,8 +375,8 @@ export class PoolInventory {
   }
 
   private buildPool(ref: string, rec: RawRecord): PoolNode {
-    let name = str(rec, 'name_label');
-    if (name === '') name = str(this.tables.host.get(str(rec, 'master')), 'name_label');
+    let name = text(rec, 'name_label', MAX_NAME_CHARS);
+    if (name === '') name = text(this.tables.host.get(str(rec, 'master')), 'name_label', MAX_NAME_CHARS);
     return { kind: 'pool', id: this.nodeId(ref), poolId: this.poolId, name };
   }
 
@@ -359,9 +386,9 @@ export class PoolInventory {
       id: this.nodeId(ref),
       poolId: this.poolId,
       ref,
-      uuid: str(rec, 'uuid'),
-      name: str(rec, 'name_label'),
-      address: str(rec, 'address'),
+      uuid: text(rec, 'uuid', MAX_SHORT_CHARS),
+      name: text(rec, 'name_label', MAX_NAME_CHARS),
+      address: text(rec, 'address', MAX_SHORT_CHARS),
       enabled: bool(rec, 'enabled'),
     };
     const dom0 = this.controlDomainOf(ref, rec);
@@ -371,10 +398,10 @@ export class PoolInventory {
 
   private controlDomainOf(hostRef: string, host: RawRecord): string | undefined {
     const cd = this.tables.vm.get(str(host, 'control_domain'));
-    if (cd !== undefined) return str(cd, 'uuid');
+    if (cd !== undefined) return text(cd, 'uuid', MAX_SHORT_CHARS);
     // Older hosts have no host.control_domain: the control domain resident on the host.
     for (const vm of this.tables.vm.values()) {
-      if (bool(vm, 'is_control_domain') && str(vm, 'resident_on') === hostRef) return str(vm, 'uuid');
+      if (bool(vm, 'is_control_domain') && str(vm, 'resident_on') === hostRef) return text(vm, 'uuid', MAX_SHORT_CHARS);
     }
     return undefined;
   }
@@ -387,11 +414,13 @@ export class PoolInventory {
       id: this.nodeId(ref),
       poolId: this.poolId,
       ref,
-      uuid: str(rec, 'uuid'),
-      name: str(rec, 'name_label'),
-      description: str(rec, 'name_description'),
+      uuid: text(rec, 'uuid', MAX_SHORT_CHARS),
+      name: text(rec, 'name_label', MAX_NAME_CHARS),
+      description: text(rec, 'name_description', MAX_DESCRIPTION_CHARS),
       powerState,
-      tags: strList(rec, 'tags'),
+      tags: strList(rec, 'tags')
+        .slice(0, MAX_TAGS)
+        .map((t) => capText(t, MAX_SHORT_CHARS)),
       allowedActions: allowedActionsOf(strList(rec, 'allowed_operations')),
       consoles: this.consolesOf(rec),
     };
@@ -400,9 +429,9 @@ export class PoolInventory {
     const gm = this.tables.vm_guest_metrics.get(str(rec, 'guest_metrics'));
     if (gm !== undefined) {
       const os = osNameOf(strMap(gm, 'os_version'));
-      if (os !== undefined) node.os = os;
+      if (os !== undefined) node.os = capText(os, MAX_NAME_CHARS);
       const ip = ipOf(strMap(gm, 'networks'));
-      if (ip !== undefined) node.ip = ip;
+      if (ip !== undefined) node.ip = capText(ip, MAX_SHORT_CHARS);
     }
     return node;
   }
@@ -412,7 +441,7 @@ export class PoolInventory {
     for (const cref of strList(rec, 'consoles')) {
       const c = this.tables.console.get(cref);
       const protocol = str(c, 'protocol');
-      if (protocol === 'rfb' || protocol === 'vt100' || protocol === 'rdp') out.push({ uuid: str(c, 'uuid'), protocol });
+      if (protocol === 'rfb' || protocol === 'vt100' || protocol === 'rdp') out.push({ uuid: text(c, 'uuid', MAX_SHORT_CHARS), protocol });
     }
     return out;
   }

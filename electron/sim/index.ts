@@ -202,6 +202,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       if (typeof op === 'object') await actDirect(state, ref, 'pool_migrate', host(op.migrateTo).ref);
       else await actDirect(state, ref, op satisfies PowerOp);
     },
+    issuedSessions: () => [...state.sessions.issued],
     stats() {
       let sockets = 0;
       for (const s of servers.values()) sockets += s.socketCount();

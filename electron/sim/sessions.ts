@@ -38,6 +38,8 @@ const MAX_SESSIONS_PER_ORIGINATOR = 500;
 export class Sessions {
   private readonly users = new Map<string, { password: string; role: Role }>();
   private readonly live = new Map<string, Session>();
+  /** Every session ref and uuid ever issued (the secrets tests search outputs for them). */
+  readonly issued: string[] = [];
   /** Called when sessions die, so blocked event.from calls wake up and fail. */
   onExpire: () => void = () => undefined;
 
@@ -63,6 +65,7 @@ export class Sessions {
     }
     const session: Session = { ref: newRef(), uuid: newUuid(), user, role, originator, createdMs: now, lastActiveMs: now };
     this.live.set(session.ref, session);
+    this.issued.push(session.ref, session.uuid);
     return session;
   }
 

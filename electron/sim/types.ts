@@ -107,6 +107,8 @@ export interface Simulator {
   /** Runs a VM power operation directly, as another client would (events follow). */
   act(nameOrUuid: string, op: 'start' | 'clean_shutdown' | 'hard_shutdown' | 'clean_reboot' | 'hard_reboot' | 'suspend' | 'resume' | { migrateTo: string }): Promise<void>;
   /** Number of open console tunnels and RPC connections (for leak checks). */
+  /** Every session ref and uuid issued so far (secrets tests look for them in outputs). */
+  issuedSessions(): readonly string[];
   stats(): {
     consoleTunnels: number;
     sessions: number;

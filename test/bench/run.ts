@@ -10,7 +10,9 @@ import { printSummary } from './summary';
 
 const dir = import.meta.dirname;
 const names = process.argv.slice(2);
-const all = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f !== 'summary.ts' && !f.endsWith('.d.ts')).map((f) => f.slice(0, -3)).sort();
+/** Modules of this folder that are shared by the benches, not benches. */
+const SHARED = new Set(['run.ts', 'summary.ts', 'proc.ts', 'sim-process.ts']);
+const all = readdirSync(dir).filter((f) => f.endsWith('.ts') && !SHARED.has(f) && !f.endsWith('.d.ts')).map((f) => f.slice(0, -3)).sort();
 const chosen = names.length === 0 ? all : names;
 for (const name of chosen) {
   if (!all.includes(name)) {

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { createBridge, type Bridge } from '../../electron/core/bridge';
 import { startSyntheticVnc, startTextConsole } from '../../electron/sim/vnc';
@@ -428,7 +429,7 @@ test('closePool and close() end consoles with the shutdown code', async () => {
   const c2 = closed(w2);
   await b.close();
   assert.equal((await c2).closeCode, 4013);
-  assert.deepEqual(b.stats(), { sockets: 0, consoles: 0, upstreams: 0, pendingTokens: 0, timers: 0, upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: b.stats().maxPageQueueBytes, pageMessages: b.stats().pageMessages });
+  assert.deepEqual(b.stats(), { sockets: 0, pendingSockets: 0, refusedSockets: 0, timedOutSockets: 0, consoles: 0, upstreams: 0, pendingTokens: 0, timers: 0, upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: b.stats().maxPageQueueBytes, pageMessages: b.stats().pageMessages });
 });
 
 function handles(): Record<string, number> {
@@ -499,4 +500,44 @@ test('a host that answers 200 and then stays silent, or never answers the CONNEC
   assert.equal((await done).closeCode, 1000, 'the quiet vt100 console stayed open until the page closed it');
   await settled(b);
   assert.equal(b.stats().timers, 0);
+});
+
+test('idle connections are capped and cut: 1,000 sockets that never upgrade hold at most the cap, briefly', async () => {
+  const b = await createBridge({ allowedOrigins: [PAGE_ORIGIN], maxPendingSockets: 16, upgradeTimeoutMs: 300 });
+  extraBridges.push(b);
+  const total = 1000;
+  let closedCount = 0;
+  let peakPending = 0;
+  const all: net.Socket[] = [];
+  const allClosed = new Promise<void>((resolve) => {
+    for (let i = 0; i < total; i++) {
+      const socket = net.connect(b.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.once('close', () => {
+        peakPending = Math.max(peakPending, b.stats().pendingSockets);
+        if (++closedCount === total) resolve();
+      });
+      all.push(socket);
+    }
+  });
+  await allClosed;
+  await waitFor('the bridge to close its side of them', () => b.stats().sockets === 0);
+  const s = b.stats();
+  assert.ok(peakPending <= 16, `at most the cap was pending (${peakPending})`);
+  assert.equal(s.refusedSockets + s.timedOutSockets, total, 'every idle socket was cut by the bridge');
+  assert.ok(s.timedOutSockets <= 16 * Math.ceil(total / 16), 'the held ones were cut by the upgrade timeout');
+  assert.deepEqual([s.sockets, s.pendingSockets, s.timers], [0, 0, 0]);
+  // A slow-loris header is cut the same way, and the bridge still serves its page afterwards.
+  const loris = net.connect(b.port, '127.0.0.1');
+  loris.on('error', () => undefined);
+  loris.write('GET /console/x HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+  await new Promise((r) => loris.once('close', r));
+  next = rfb;
+  const ticket = await b.openConsole(source(), { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  const ws = await openPage(ticket.url);
+  assert.equal(await new RfbClient(pageStream(ws)).readGreeting(), 'RFB 003.008\n');
+  const done = closed(ws);
+  ws.close();
+  await done;
+  await settled(b);
 });

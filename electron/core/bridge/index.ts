@@ -11,6 +11,9 @@
  *   `Origin` is one of the allowed origins (403; a missing Origin is refused too, so only a browser page
  *   of ours can connect) → a well-formed WebSocket upgrade (400) → the token is pending (404 unknown,
  *   410 spent or expired). Only then is the upgrade completed and the relay started.
+ * Sockets that have not completed an upgrade are capped (`maxPendingSockets`; past it a new connection
+ * is cut at once) and must upgrade within `upgradeTimeoutMs`, so idle or slow-loris connections cannot
+ * pile up; Node's own 16 KiB header limit refuses oversized handshakes (400).
  * Tunnel failures reach the page as a WebSocket close with a 4000+ code (shared/console-close.ts).
  * The console wall (thumbnail-wall.ts) uses the same server, checks and kind of token on the path
  * `/overview/<token>`: its thumbnails are short-lived console tunnels opened by the same tunnel code.
@@ -40,6 +43,10 @@ const log = getLogger('bridge');
 export const MAX_PAGE_MESSAGE_BYTES = 1024 * 1024;
 /** Time pages get to answer the close frames at shutdown before their sockets are cut, ms. */
 export const CLOSE_GRACE_MS = 200;
+/** Most sockets accepted at once that have not completed a WebSocket upgrade. */
+export const MAX_PENDING_SOCKETS = 32;
+/** Time a new socket gets to complete its upgrade before it is cut, ms. */
+export const UPGRADE_TIMEOUT_MS = 5_000;
 /** Default ping interval for open consoles, ms. */
 export const PING_INTERVAL_MS = 20_000;
 
@@ -52,6 +59,8 @@ export interface BridgeOptions extends RelayOptions {
   tokenTtlMs?: number;
   pingIntervalMs?: number;
   maxPayloadBytes?: number;
+  maxPendingSockets?: number;
+  upgradeTimeoutMs?: number;
 }
 
 /** What `console:open` asks for (the contract's argument). */
@@ -61,6 +70,12 @@ export type OpenConsoleRequest = RequestArg<'console:open'>;
 export interface BridgeStats {
   /** Sockets accepted by the HTTP server and not yet closed. */
   sockets: number;
+  /** Of those, sockets that have not completed an upgrade yet. */
+  pendingSockets: number;
+  /** Connections cut at once because `maxPendingSockets` were already pending. */
+  refusedSockets: number;
+  /** Sockets cut because they did not complete an upgrade in time. */
+  timedOutSockets: number;
   /** Console relays not yet closed. */
   consoles: number;
   /** Upstream TLS sockets open. */
@@ -141,10 +156,36 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const server = http.createServer((_req, res) => {
     res.writeHead(404, { 'content-type': 'text/plain', connection: 'close' }).end('not found\n');
   });
+  const maxPending = opts.maxPendingSockets ?? MAX_PENDING_SOCKETS;
+  const upgradeTimeoutMs = opts.upgradeTimeoutMs ?? UPGRADE_TIMEOUT_MS;
+  const pending = new Map<Duplex, NodeJS.Timeout>();
+  const cuts = { refusedSockets: 0, timedOutSockets: 0 };
+  /** The socket upgraded, was refused or closed: it no longer counts against the cap. */
+  const settle = (socket: Duplex): void => {
+    timers.clear(pending.get(socket));
+    pending.delete(socket);
+  };
   server.on('connection', (socket) => {
+    // A flood of idle connections must not hold file descriptors or starve our own page for long.
+    if (pending.size >= maxPending) {
+      cuts.refusedSockets++;
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
     socket.setNoDelay(true);
-    socket.once('close', () => sockets.delete(socket));
+    pending.set(
+      socket,
+      timers.timeout(() => {
+        pending.delete(socket);
+        cuts.timedOutSockets++;
+        socket.destroy();
+      }, upgradeTimeoutMs),
+    );
+    socket.once('close', () => {
+      settle(socket);
+      sockets.delete(socket);
+    });
   });
   server.on('clientError', (_error, socket) => refuse(socket, 400, 'bad request'));
 
@@ -185,6 +226,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     if (lookup.kind === 'unknown') return refuse(socket, 404, `unknown ${kind} token`);
     if (lookup.kind === 'spent') return refuse(socket, 410, `${kind} token already used or expired`);
     const { grant } = lookup;
+    settle(socket);
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (closing) {
         ws.terminate();
@@ -244,6 +286,8 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       for (const relay of relays.keys()) if (relay.hasUpstream) upstreams++;
       return {
         sockets: sockets.size,
+        pendingSockets: pending.size,
+        ...cuts,
         consoles: relays.size,
         upstreams,
         pendingTokens: tokens.size + wallTokens.size,

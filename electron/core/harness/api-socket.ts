@@ -42,7 +42,7 @@ interface RequestFrame {
 }
 
 /** Parses one text frame; a string says why it is not a request, a number is a usable id with a bad channel. */
-function parseFrame(text: string): RequestFrame | { badId: number; reason: string } | string {
+export function parseFrame(text: string): RequestFrame | { badId: number; reason: string } | string {
   let value: unknown;
   try {
     value = JSON.parse(text);

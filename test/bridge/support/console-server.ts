@@ -67,8 +67,8 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-/** Starts a fake console host on 127.0.0.1 whose answers come from `answer`. */
-export async function startConsoleServer(answer: (req: ConnectRequest, index: number) => ConnectAnswer, certPems?: { cert: string; private: string }): Promise<ConsoleServer> {
+/** Starts a fake console host on 127.0.0.1 (at `port`, 0 = any) whose answers come from `answer`. */
+export async function startConsoleServer(answer: (req: ConnectRequest, index: number) => ConnectAnswer, certPems?: { cert: string; private: string }, port = 0): Promise<ConsoleServer> {
   const pems = certPems ?? (await generate([{ name: 'commonName', value: 'xs-console.test' }], { keySize: 2048 }));
   const requests: ConnectRequest[] = [];
   const live = new Set<Socket>();
@@ -136,7 +136,7 @@ export async function startConsoleServer(answer: (req: ConnectRequest, index: nu
     socket.resume();
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
     fingerprint: fingerprintFromPem(pems.cert),
