@@ -113,8 +113,8 @@ describe('console wall → simulator (synthetic consoles)', () => {
     page.ws.send(encodeWatch(vms.map((v) => wallKey(poolId, v.uuid))));
     await waitFor('a thumbnail of every VM', () => new Set(page.frames.map((f) => f.key)).size === vms.length);
     for (const frame of page.frames) {
-      // The synthetic screen is 800×600: the thumbnail keeps its aspect inside 320×240.
-      assert.deepEqual([frame.screenWidth, frame.screenHeight, frame.width, frame.height], [800, 600, 320, 240]);
+      // The synthetic screen is 800×600: the thumbnail keeps its aspect inside 240×180.
+      assert.deepEqual([frame.screenWidth, frame.screenHeight, frame.width, frame.height], [800, 600, 240, 180]);
       const colours = new Set<number>();
       for (let i = 0; i < frame.rgba.length; i += 4) colours.add((frame.rgba[i]! << 16) | (frame.rgba[i + 1]! << 8) | frame.rgba[i + 2]!);
       assert.ok(colours.size > 16, 'the thumbnail shows the test pattern, not a blank screen');
@@ -202,7 +202,7 @@ for (const kind of ['rfb33', 'qemu'] as const) {
       await waitFor('the thumbnail', () => page.frames.length > 0 || page.statuses.length > 0, 30_000);
       assert.deepEqual(page.statuses, []);
       const frame = page.frames[0]!;
-      assert.ok(frame.width > 0 && frame.width <= 320 && frame.height <= 240);
+      assert.ok(frame.width > 0 && frame.width <= 240 && frame.height <= 180);
       await closeWall(page);
     });
   });

@@ -6,14 +6,18 @@
  * vncterm (3.3 only, Raw and Hextile only, drops unknown messages), Xvnc:
  *   version → security → serverInit → awaitUpdate → rects → done
  * It answers the server's own version (3.3, 3.7 or 3.8), picks security None, sends ClientInit with
- * shared = 1 (never kicks another viewer off), SetPixelFormat (32 bpp, bytes R G B x), SetEncodings
+ * shared = 1 (never kicks another viewer off), SetPixelFormat (16 bpp RGB565: half the bytes of
+ * 32 bpp for the server, the TLS link and us, and plenty for a thumbnail), SetEncodings
  * [Raw, DesktopSize] and one non-incremental FramebufferUpdateRequest for the whole screen. It never
  * sends key or pointer events: a thumbnail is view-only by construction. Raw rectangles are copied
  * straight into one framebuffer allocation; a DesktopSize rectangle reallocates it and asks again.
  * The first update set that covers the screen is the picture. Bell and ServerCutText are skipped; anything else fails.
  */
 
-/** A picture of the whole screen: 4 bytes per pixel, R G B x. */
+/** Bytes per pixel of the format asked for. */
+export const BYTES_PER_PIXEL = 2;
+
+/** A picture of the whole screen: 2 bytes per pixel, RGB565 little-endian (red in the top 5 bits). */
 export interface Frame {
   width: number;
   height: number;
@@ -48,20 +52,20 @@ const MAX_UPDATES = 4;
 const ENCODING_RAW = 0;
 const ENCODING_DESKTOP_SIZE = -223;
 
-/** SetPixelFormat: 32 bpp, depth 24, little-endian, true colour, max 255, shifts R 0 G 8 B 16 → bytes R G B x. */
+/** SetPixelFormat: 16 bpp, depth 16, little-endian, true colour, RGB565 (max 31/63/31, shifts 11/5/0). */
 function setPixelFormat(): Buffer {
   const b = Buffer.alloc(20);
   b[0] = 0;
-  b[4] = 32;
-  b[5] = 24;
+  b[4] = 16;
+  b[5] = 16;
   b[6] = 0;
   b[7] = 1;
-  b.writeUInt16BE(255, 8);
-  b.writeUInt16BE(255, 10);
-  b.writeUInt16BE(255, 12);
-  b[14] = 0;
-  b[15] = 8;
-  b[16] = 16;
+  b.writeUInt16BE(31, 8);
+  b.writeUInt16BE(63, 10);
+  b.writeUInt16BE(31, 12);
+  b[14] = 11;
+  b[15] = 5;
+  b[16] = 0;
   return b;
 }
 
@@ -302,7 +306,7 @@ export class ThumbnailRfbClient {
     }
     this.width = width;
     this.height = height;
-    this.pixels = new Uint8Array(width * height * 4);
+    this.pixels = new Uint8Array(width * height * BYTES_PER_PIXEL);
     this.covered = 0;
     return true;
   }
@@ -311,14 +315,14 @@ export class ThumbnailRfbClient {
   private copyRaw(input: Buffer): Buffer {
     const raw = this.raw;
     if (raw === undefined) return input;
-    const rowBytes = raw.w * 4;
+    const rowBytes = raw.w * BYTES_PER_PIXEL;
     const total = rowBytes * raw.h;
     let offset = 0;
     while (offset < input.length && raw.done < total) {
       const row = Math.floor(raw.done / rowBytes);
       const col = raw.done % rowBytes;
       const n = Math.min(rowBytes - col, input.length - offset, total - raw.done);
-      const dest = ((raw.y + row) * this.width + raw.x) * 4 + col;
+      const dest = ((raw.y + row) * this.width + raw.x) * BYTES_PER_PIXEL + col;
       this.pixels.set(input.subarray(offset, offset + n), dest);
       offset += n;
       raw.done += n;

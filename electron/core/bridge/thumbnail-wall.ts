@@ -24,9 +24,9 @@ import { parseLocation } from './tunnel';
 
 const log = getLogger('wall');
 
-/** Thumbnail bounds, px (the tiles are smaller; the page scales down further). */
-export const THUMB_MAX_WIDTH = 320;
-export const THUMB_MAX_HEIGHT = 240;
+/** Thumbnail bounds, px: the size of a tile's screen in the page, so the page draws it 1:1. */
+export const THUMB_MAX_WIDTH = 240;
+export const THUMB_MAX_HEIGHT = 180;
 /** How long a console found in use is left alone before it is tried again, ms. */
 export const IN_USE_RETRY_MS = 60_000;
 /** Longest back-off after repeated errors, ms. */

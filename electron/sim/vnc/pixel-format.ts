@@ -126,15 +126,24 @@ export function encodeRect(
     return o;
   }
   const bytes = pf.bitsPerPixel / 8;
+  // Each channel's 0..255 → scaled and shifted value, once per call (not three roundings per pixel).
+  const table = (max: number, shift: number): Float64Array => {
+    const t = new Float64Array(256);
+    // Multiplication instead of `<<` keeps 32-bit values unsigned.
+    for (let v = 0; v < 256; v++) t[v] = Math.round((v * max) / 255) * 2 ** shift;
+    return t;
+  };
+  const redOf = table(pf.redMax, pf.redShift);
+  const greenOf = table(pf.greenMax, pf.greenShift);
+  const blueOf = table(pf.blueMax, pf.blueShift);
   for (let row = y; row < y + h; row++) {
     let i = (row * stride + x) * 4;
     for (let col = 0; col < w; col++, i += 4) {
-      const r = Math.round(((rgba[i] ?? 0) * pf.redMax) / 255);
-      const g = Math.round(((rgba[i + 1] ?? 0) * pf.greenMax) / 255);
-      const b = Math.round(((rgba[i + 2] ?? 0) * pf.blueMax) / 255);
-      // Multiplication instead of `<<` keeps 32-bit values unsigned.
-      const value = r * 2 ** pf.redShift + g * 2 ** pf.greenShift + b * 2 ** pf.blueShift;
-      if (bytes === 4) {
+      const value = (redOf[rgba[i] ?? 0] ?? 0) + (greenOf[rgba[i + 1] ?? 0] ?? 0) + (blueOf[rgba[i + 2] ?? 0] ?? 0);
+      if (bytes === 2 && !pf.bigEndian) {
+        out[o] = value & 0xff;
+        out[o + 1] = (value >> 8) & 0xff;
+      } else if (bytes === 4) {
         if (pf.bigEndian) out.writeUInt32BE(value >>> 0, o);
         else out.writeUInt32LE(value >>> 0, o);
       } else if (bytes === 2) {

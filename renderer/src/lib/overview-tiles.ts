@@ -2,11 +2,16 @@
  * The console wall's DOM bookkeeping, outside Svelte's reactivity on purpose (pixels and observers
  * are not state the UI renders from):
  * - `ThumbnailCanvases`: the canvas of each tile and the last picture per VM, so a tile that is
- *   re-mounted (the grid reflowed) draws its picture again at once;
+ *   re-mounted (the grid reflowed) draws its picture again at once. New pictures are drawn in
+ *   batches, at most one batch per `DRAW_BATCH_MS` and inside an animation frame: each batch costs
+ *   the browser one repaint, however many thumbnails it holds (the biggest browser cost of a wall);
  * - `ViewTracker`: which tiles are in the scroller's view (IntersectionObserver), reported as a set
  *   of keys whenever it changes; only those are watched.
  */
 import type { WallFrame } from '../../../shared/wall-protocol';
+
+/** Least time between two batches of thumbnail drawing, ms (pictures refresh every few seconds). */
+export const DRAW_BATCH_MS = 500;
 
 /** Draws an RGBA thumbnail into a canvas, sizing the canvas to it. */
 function draw(canvas: HTMLCanvasElement, frame: WallFrame): void {
@@ -20,6 +25,9 @@ function draw(canvas: HTMLCanvasElement, frame: WallFrame): void {
 export class ThumbnailCanvases {
   private readonly canvases = new Map<string, HTMLCanvasElement>();
   private readonly last = new Map<string, WallFrame>();
+  private readonly pending = new Set<string>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private frame: number | undefined;
 
   /** A tile's canvas appeared; returns its unregister function. */
   register(key: string, canvas: HTMLCanvasElement): () => void {
@@ -31,16 +39,39 @@ export class ThumbnailCanvases {
     };
   }
 
-  /** Shows a new picture. */
+  /** Shows a new picture (with the next batch). */
   show(frame: WallFrame): void {
     this.last.set(frame.key, frame);
-    const canvas = this.canvases.get(frame.key);
-    if (canvas !== undefined) draw(canvas, frame);
+    this.pending.add(frame.key);
+    this.timer ??= setTimeout(() => {
+      this.frame = requestAnimationFrame(() => this.flush());
+    }, DRAW_BATCH_MS);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    this.frame = undefined;
+    for (const key of this.pending) {
+      const canvas = this.canvases.get(key);
+      const frame = this.last.get(key);
+      if (canvas !== undefined && frame !== undefined) draw(canvas, frame);
+    }
+    this.pending.clear();
   }
 
   /** Forgets a VM's picture (it stopped running). */
   forget(key: string): void {
     this.last.delete(key);
+    this.pending.delete(key);
+  }
+
+  /** Stops drawing (the wall is going away). */
+  stop(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.frame !== undefined) cancelAnimationFrame(this.frame);
+    this.timer = undefined;
+    this.frame = undefined;
+    this.pending.clear();
   }
 }
 
