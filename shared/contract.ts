@@ -73,7 +73,36 @@ export interface PoolInput {
   remember: boolean;
   /** Explicit opt-in to store under Linux `basic_text` after the plain warning. */
   allowPlainTextStorage?: boolean;
+  /**
+   * pool:add only: the certificate fingerprint the user accepted in the dialog (from `pool:probe`). The
+   * pool is then pinned, connected and loaded before pool:add answers; when that fails it is not kept.
+   */
+  fingerprint?: string;
 }
+
+/** A power operation or migration Porthole started, as the task list shows it. */
+export interface TaskInfo {
+  /** Local id (`${poolId}:task-${n}`). */
+  id: string;
+  poolId: string;
+  vmUuid: string;
+  vmName: string;
+  action: VmAction | 'migrate';
+  /** In words: "Starting web-01", "Migrating web-01 to host-2". */
+  label: string;
+  status: 'pending' | 'cancelling' | 'success' | 'failure' | 'cancelled';
+  /** 0..1 from `task.progress`. */
+  progress: number;
+  /** True while the task's `allowed_operations` has `cancel`. */
+  cancellable: boolean;
+  /** On failure: XAPI's error code and what it means, in words. */
+  error?: { code: string; message: string };
+  startedAt: string;
+  finishedAt?: string;
+}
+
+/** The colour theme: follow the OS, or a fixed one. */
+export type ThemeChoice = 'system' | 'light' | 'dark';
 
 /** How safe password storage is on this machine. */
 export type SecretBackend = 'os' | 'basic_text' | 'unavailable';
@@ -116,6 +145,9 @@ export interface UiState {
   tabs: TabState[];
   activeTab?: number;
   treeWidth?: number;
+  /** Tree rows the user collapsed (pool ids and host node ids). */
+  collapsed?: string[];
+  theme?: ThemeChoice;
   wall?: WallSettings;
 }
 
@@ -128,13 +160,24 @@ export interface Requests {
   'pool:remove': [{ id: string }, undefined];
   'pool:connect': [{ id: string; password?: string }, undefined];
   'pool:disconnect': [{ id: string }, undefined];
-  /** The user accepted `fingerprint` for `address` (only valid for the certificate currently awaiting trust). */
-  'pool:trust': [{ id: string; address: string; fingerprint: string }, undefined];
+  /**
+   * The user accepted `fingerprint` for `address` (only valid for the certificate currently awaiting
+   * trust). For a changed certificate `replace: true` is required: the deliberate "Trust new certificate".
+   */
+  'pool:trust': [{ id: string; address: string; fingerprint: string; replace?: boolean }, undefined];
   'pool:certificates': [{ id: string }, PinnedHost[]];
   /** Removes a pinned certificate: the explicit step before a changed certificate can be trusted (no "continue anyway"). */
   'pool:forget-certificate': [{ id: string; address: string }, undefined];
   'inventory:snapshot': [undefined, InventorySnapshot];
+  /** Checks an address before a pool is added: reachable, speaks TLS; answers the certificate it presented. */
+  'pool:probe': [{ address: string }, CertificateInfo & { host: string }];
   'vm:action': [{ poolId: string; vmUuid: string; action: VmAction }, undefined];
+  /** Live-migrates a VM to another host of its pool (`VM.pool_migrate`). */
+  'vm:migrate': [{ poolId: string; vmUuid: string; hostUuid: string }, undefined];
+  /** Recent operations across pools, newest first. */
+  'task:list': [undefined, TaskInfo[]];
+  /** Asks XAPI to cancel a running operation (only while it is cancellable). */
+  'task:cancel': [{ id: string }, undefined];
   'console:open': [{ poolId: string; vmUuid: string; protocol: ConsoleProtocol }, ConsoleTicket];
   /** A one-time WebSocket URL on the bridge for a console wall with these settings (shared/wall-protocol.ts). */
   'overview:open': [WallSettings, { url: string }];
@@ -154,6 +197,8 @@ export interface Events {
   'pool:state': { id: string; state: PoolState };
   'pool:list': PoolSummary[];
   'inventory:diff': InventoryDiff;
+  /** The recent operations changed (the whole list, newest first; it is short). */
+  'task:list': TaskInfo[];
   /** A menu item (or the keyboard release combination) was used; the page acts on it. */
   'menu:action': { action: MenuAction };
   /** A pop-out console window closed: the main window should show this console as a tab again. */
@@ -211,7 +256,11 @@ export const REQUEST_CHANNELS = [
   'pool:certificates',
   'pool:forget-certificate',
   'inventory:snapshot',
+  'pool:probe',
   'vm:action',
+  'vm:migrate',
+  'task:list',
+  'task:cancel',
   'console:open',
   'overview:open',
   'ui:get',
@@ -223,7 +272,7 @@ export const REQUEST_CHANNELS = [
 ] as const satisfies readonly RequestChannel[];
 
 /** All event channel names. */
-export const EVENT_CHANNELS = ['pool:state', 'pool:list', 'inventory:diff', 'menu:action', 'console:popin'] as const satisfies readonly EventChannel[];
+export const EVENT_CHANNELS = ['pool:state', 'pool:list', 'inventory:diff', 'task:list', 'menu:action', 'console:popin'] as const satisfies readonly EventChannel[];
 
 /** Compile-time check that REQUEST_CHANNELS lists every channel of `Requests` (errors if one is missing). */
 export const ALL_CHANNELS_LISTED: Exclude<RequestChannel, (typeof REQUEST_CHANNELS)[number]> extends never ? true : never = true;

@@ -4,9 +4,10 @@
  * Pure code (no Node, no Electron): the main process feeds it `event.from` results, tests feed it records
  * parsed from database dumps. How it works:
  *
- * - `PoolInventory` keeps the records of the watched classes for one pool (pool, host, VM,
- *   VM_guest_metrics, console) plus reverse indexes (guest metrics → VM, console → VM, control domain →
- *   host), because a change to one record can change another record's node.
+ * - `PoolInventory` keeps the records of the watched classes for one pool (pool, host, host_metrics,
+ *   VM, VM_metrics, VM_guest_metrics, console, task) plus reverse indexes (metrics → VM or host, task →
+ *   the VM whose `current_operations` names it, console → VM, control domain → host), because a change
+ *   to one record can change another record's node (a task's progress shows on its VM's row).
  * - Every applied event marks the node ids it may affect as dirty. `takeDiff()` rebuilds only the dirty
  *   nodes and compares each with the node last handed out, by value: unchanged nodes are not sent.
  * - Templates, snapshots and control domains are not VM nodes; a control domain becomes its host's
@@ -24,7 +25,7 @@ import type { ConsoleProtocol } from './contract';
 export const NULL_REF = 'OpaqueRef:NULL';
 
 /** The XAPI classes the inventory needs (as `event.from` class names, lower case). */
-export const INVENTORY_CLASSES = ['pool', 'host', 'vm', 'vm_guest_metrics', 'console'] as const;
+export const INVENTORY_CLASSES = ['pool', 'host', 'host_metrics', 'vm', 'vm_metrics', 'vm_guest_metrics', 'console', 'task'] as const;
 export type InventoryClass = (typeof INVENTORY_CLASSES)[number];
 
 /** One event from `event.from` (or a synthetic `add` for a fetched record). */
@@ -101,6 +102,45 @@ function strMap(rec: RawRecord | undefined, field: string): Record<string, strin
   return out;
 }
 
+function num(rec: RawRecord | undefined, field: string): number | undefined {
+  const v = rec?.[field];
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A XAPI date (`20240501T10:02:24Z`, ISO 8601, or a Date) as ISO 8601; undefined for the epoch ("never") and junk. */
+export function xapiDateToIso(value: unknown): string | undefined {
+  let ms: number;
+  if (value instanceof Date) ms = value.getTime();
+  else if (typeof value === 'string') {
+    const m = /^(\d{4})-?(\d{2})-?(\d{2})T(\d{2}):?(\d{2}):?(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(value);
+    if (m === null) return undefined;
+    ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? 'Z'}`);
+  } else return undefined;
+  return Number.isFinite(ms) && ms > 86_400_000 ? new Date(ms).toISOString() : undefined;
+}
+
+/** Every address a guest agent reports (`N/ip`, `N/ipv4/M`, `N/ipv6/M`), by device then kind, without repeats. */
+export function ipsOf(networks: Record<string, string>): string[] {
+  const rank = (k: string): [number, number, number] => {
+    const m = /^(\d+)\/(ip|ipv4|ipv6)(?:\/(\d+))?$/.exec(k);
+    if (m === null) return [Infinity, 0, 0];
+    return [Number(m[1]), m[2] === 'ipv6' ? 2 : m[2] === 'ip' ? 0 : 1, Number(m[3] ?? 0)];
+  };
+  const keys = Object.keys(networks).filter((k) => Number.isFinite(rank(k)[0]));
+  keys.sort((a, b) => {
+    const x = rank(a);
+    const y = rank(b);
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
+  const out: string[] = [];
+  for (const k of keys) {
+    const v = networks[k];
+    if (v !== undefined && v !== '' && !out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
 function isRecord(value: unknown): value is RawRecord {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -156,6 +196,26 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return ak.length === bk.length && ak.every((k) => sameValue(ao[k], bo[k]));
 }
 
+function addIndex(index: Map<string, Set<string>>, key: string, ref: string): void {
+  if (key === '' || key === NULL_REF) return;
+  let set = index.get(key);
+  if (set === undefined) index.set(key, (set = new Set()));
+  set.add(ref);
+}
+
+function dropIndex(index: Map<string, Set<string>>, key: string, ref: string): void {
+  const set = index.get(key);
+  set?.delete(ref);
+  if (set?.size === 0) index.delete(key);
+}
+
+/** True for an HVM guest: `domain_type` when present, else an HVM boot policy (older xapi). */
+function isHvmRecord(rec: RawRecord): boolean {
+  const dt = str(rec, 'domain_type');
+  if (dt !== '' && dt !== 'unspecified') return dt === 'hvm';
+  return str(rec, 'HVM_boot_policy') !== '';
+}
+
 /** Canonical class name for an event class or dump table name (`VM` → `vm`). */
 function classOf(name: string): InventoryClass | undefined {
   const lc = name.toLowerCase();
@@ -169,12 +229,18 @@ export class PoolInventory {
   private readonly tables: Record<InventoryClass, Map<string, RawRecord>> = {
     pool: new Map(),
     host: new Map(),
+    host_metrics: new Map(),
     vm: new Map(),
+    vm_metrics: new Map(),
     vm_guest_metrics: new Map(),
     console: new Map(),
+    task: new Map(),
   };
   private readonly vmByUuid = new Map<string, string>();
   private readonly vmsByMetrics = new Map<string, Set<string>>();
+  private readonly vmsByVmMetrics = new Map<string, Set<string>>();
+  private readonly hostsByMetrics = new Map<string, Set<string>>();
+  private readonly vmsByTask = new Map<string, Set<string>>();
   private readonly emitted = new Map<string, InventoryNode>();
   /** Dirty refs (not node ids): pools, hosts and VMs whose node must be rebuilt. */
   private readonly dirty = new Set<string>();
@@ -200,6 +266,9 @@ export class PoolInventory {
     for (const t of Object.values(this.tables)) t.clear();
     this.vmByUuid.clear();
     this.vmsByMetrics.clear();
+    this.vmsByVmMetrics.clear();
+    this.hostsByMetrics.clear();
+    this.vmsByTask.clear();
     for (const [name, rows] of Object.entries(tables)) {
       const cls = classOf(name);
       if (cls === undefined || rows === undefined) continue;
@@ -307,12 +376,12 @@ export class PoolInventory {
     if (cls === 'vm') {
       if (old !== undefined) this.unindexVm(ref, old);
       this.vmByUuid.set(str(rec, 'uuid'), ref);
-      const gm = str(rec, 'guest_metrics');
-      if (gm !== '' && gm !== NULL_REF) {
-        let set = this.vmsByMetrics.get(gm);
-        if (set === undefined) this.vmsByMetrics.set(gm, (set = new Set()));
-        set.add(ref);
-      }
+      addIndex(this.vmsByMetrics, str(rec, 'guest_metrics'), ref);
+      addIndex(this.vmsByVmMetrics, str(rec, 'metrics'), ref);
+      for (const task of Object.keys(strMap(rec, 'current_operations'))) addIndex(this.vmsByTask, task, ref);
+    } else if (cls === 'host') {
+      if (old !== undefined) dropIndex(this.hostsByMetrics, str(old, 'metrics'), ref);
+      addIndex(this.hostsByMetrics, str(rec, 'metrics'), ref);
     }
     this.touch(cls, ref, rec);
   }
@@ -323,15 +392,15 @@ export class PoolInventory {
     this.touch(cls, ref, old);
     this.tables[cls].delete(ref);
     if (cls === 'vm') this.unindexVm(ref, old);
+    else if (cls === 'host') dropIndex(this.hostsByMetrics, str(old, 'metrics'), ref);
   }
 
   private unindexVm(ref: string, rec: RawRecord): void {
     const uuid = str(rec, 'uuid');
     if (this.vmByUuid.get(uuid) === ref) this.vmByUuid.delete(uuid);
-    const gm = str(rec, 'guest_metrics');
-    const set = this.vmsByMetrics.get(gm);
-    set?.delete(ref);
-    if (set?.size === 0) this.vmsByMetrics.delete(gm);
+    dropIndex(this.vmsByMetrics, str(rec, 'guest_metrics'), ref);
+    dropIndex(this.vmsByVmMetrics, str(rec, 'metrics'), ref);
+    for (const task of Object.keys(strMap(rec, 'current_operations'))) dropIndex(this.vmsByTask, task, ref);
   }
 
   /** Marks the refs whose node depends on this record (called with the old and the new record). */
@@ -356,6 +425,15 @@ export class PoolInventory {
       case 'vm_guest_metrics':
         for (const vm of this.vmsByMetrics.get(ref) ?? []) this.dirty.add(vm);
         break;
+      case 'vm_metrics':
+        for (const vm of this.vmsByVmMetrics.get(ref) ?? []) this.dirty.add(vm);
+        break;
+      case 'host_metrics':
+        for (const host of this.hostsByMetrics.get(ref) ?? []) this.dirty.add(host);
+        break;
+      case 'task':
+        for (const vm of this.vmsByTask.get(ref) ?? []) this.dirty.add(vm);
+        break;
       case 'console': {
         const vm = str(rec, 'VM');
         if (vm !== '' && vm !== NULL_REF) this.dirty.add(vm);
@@ -376,8 +454,11 @@ export class PoolInventory {
 
   private buildPool(ref: string, rec: RawRecord): PoolNode {
     let name = text(rec, 'name_label', MAX_NAME_CHARS);
-    if (name === '') name = text(this.tables.host.get(str(rec, 'master')), 'name_label', MAX_NAME_CHARS);
-    return { kind: 'pool', id: this.nodeId(ref), poolId: this.poolId, name };
+    const master = str(rec, 'master');
+    if (name === '') name = text(this.tables.host.get(master), 'name_label', MAX_NAME_CHARS);
+    const node: PoolNode = { kind: 'pool', id: this.nodeId(ref), poolId: this.poolId, name, description: text(rec, 'name_description', MAX_DESCRIPTION_CHARS), tags: strList(rec, 'tags') };
+    if (this.tables.host.has(master)) node.masterId = this.nodeId(master);
+    return node;
   }
 
   private buildHost(ref: string, rec: RawRecord): HostNode {
@@ -390,9 +471,24 @@ export class PoolInventory {
       name: text(rec, 'name_label', MAX_NAME_CHARS),
       address: text(rec, 'address', MAX_SHORT_CHARS),
       enabled: bool(rec, 'enabled'),
+      tags: strList(rec, 'tags'),
     };
     const dom0 = this.controlDomainOf(ref, rec);
     if (dom0 !== undefined) node.controlDomainUuid = dom0;
+    const metrics = this.tables.host_metrics.get(str(rec, 'metrics'));
+    if (metrics !== undefined) {
+      node.live = bool(metrics, 'live');
+      const total = num(metrics, 'memory_total');
+      const free = num(metrics, 'memory_free');
+      if (total !== undefined) node.memoryTotal = total;
+      if (free !== undefined) node.memoryFree = free;
+    }
+    const sw = strMap(rec, 'software_version');
+    const brand = sw.product_brand ?? sw.platform_name;
+    const version = sw.product_version ?? sw.platform_version;
+    if (brand !== undefined || version !== undefined) node.version = [brand, version].filter((x) => x !== undefined).join(' ');
+    const cpus = Number(strMap(rec, 'cpu_info').cpu_count);
+    if (Number.isInteger(cpus) && cpus > 0) node.cpuCount = cpus;
     return node;
   }
 
@@ -422,16 +518,47 @@ export class PoolInventory {
         .slice(0, MAX_TAGS)
         .map((t) => capText(t, MAX_SHORT_CHARS)),
       allowedActions: allowedActionsOf(strList(rec, 'allowed_operations')),
+      canMigrate: strList(rec, 'allowed_operations').includes('pool_migrate'),
       consoles: this.consolesOf(rec),
+      hvm: isHvmRecord(rec),
+      tools: 'none',
+      ips: [],
+      vcpus: num(rec, 'VCPUs_at_startup') ?? 0,
+      memoryBytes: num(rec, 'memory_static_max') ?? 0,
     };
+    const live = powerState === 'Running' || powerState === 'Paused';
     const resident = str(rec, 'resident_on');
-    if ((powerState === 'Running' || powerState === 'Paused') && resident !== '' && resident !== NULL_REF) node.hostId = this.nodeId(resident);
+    if (live && resident !== '' && resident !== NULL_REF) node.hostId = this.nodeId(resident);
     const gm = this.tables.vm_guest_metrics.get(str(rec, 'guest_metrics'));
     if (gm !== undefined) {
-      const os = osNameOf(strMap(gm, 'os_version'));
+      const osVersion = strMap(gm, 'os_version');
+      const os = osNameOf(osVersion);
       if (os !== undefined) node.os = capText(os, MAX_NAME_CHARS);
-      const ip = ipOf(strMap(gm, 'networks'));
+      if (osVersion.major !== undefined) node.osVersion = capText(osVersion.minor === undefined ? osVersion.major : `${osVersion.major}.${osVersion.minor}`, MAX_SHORT_CHARS);
+      const networks = strMap(gm, 'networks');
+      const ip = ipOf(networks);
       if (ip !== undefined) node.ip = capText(ip, MAX_SHORT_CHARS);
+      node.ips = ipsOf(networks).map((x) => capText(x, MAX_SHORT_CHARS));
+      const drivers = strMap(gm, 'PV_drivers_version');
+      node.tools = Object.keys(drivers).length === 0 && !bool(gm, 'PV_drivers_detected') ? 'none' : bool(gm, 'PV_drivers_up_to_date') ? 'running' : 'outdated';
+    }
+    const metrics = this.tables.vm_metrics.get(str(rec, 'metrics'));
+    if (live && metrics !== undefined) {
+      const vcpus = num(metrics, 'VCPUs_number');
+      const memory = num(metrics, 'memory_actual');
+      if (vcpus !== undefined && vcpus > 0) node.vcpus = vcpus;
+      if (memory !== undefined && memory > 0) node.memoryBytes = memory;
+      const started = xapiDateToIso(metrics.start_time);
+      if (started !== undefined) node.startTime = started;
+    }
+    const ops = Object.entries(strMap(rec, 'current_operations'));
+    const first = ops[0];
+    if (first !== undefined) {
+      const [taskRef, op] = first;
+      node.operation = { op, taskRef };
+      const task = this.tables.task.get(taskRef);
+      const progress = num(task, 'progress');
+      if (progress !== undefined) node.operation.progress = Math.min(1, Math.max(0, progress));
     }
     return node;
   }

@@ -22,6 +22,8 @@ export const MAX_SCREENSHOT_BASE64_CHARS = 96 * 1024 * 1024;
 const SCREENSHOT_NAME = /^[\p{L}\p{N}._-]{1,120}\.png$/u;
 /** Most tabs kept in the UI state. */
 export const MAX_TABS = 64;
+/** Most collapsed tree rows kept in the UI state. */
+export const MAX_COLLAPSED = 2_000;
 
 type Obj = Record<string, unknown>;
 
@@ -112,7 +114,14 @@ export const REQUEST_GUARDS: RequestGuards = {
   'app:info': isVoidArg,
   'pool:list': isVoidArg,
   'pool:add': (v): v is RequestArg<'pool:add'> =>
-    isObj(v) && isText(v.name) && isAddress(v.address) && isText(v.username) && optional(v.password, isPassword) && isBool(v.remember) && optional(v.allowPlainTextStorage, isBool),
+    isObj(v) &&
+    isText(v.name) &&
+    isAddress(v.address) &&
+    isText(v.username) &&
+    optional(v.password, isPassword) &&
+    isBool(v.remember) &&
+    optional(v.allowPlainTextStorage, isBool) &&
+    optional(v.fingerprint, isFingerprint),
   'pool:edit': (v): v is RequestArg<'pool:edit'> =>
     isObj(v) &&
     isId(v.id) &&
@@ -125,10 +134,14 @@ export const REQUEST_GUARDS: RequestGuards = {
   'pool:remove': (v): v is RequestArg<'pool:remove'> => isObj(v) && isId(v.id),
   'pool:connect': (v): v is RequestArg<'pool:connect'> => isObj(v) && isId(v.id) && optional(v.password, isPassword),
   'pool:disconnect': (v): v is RequestArg<'pool:disconnect'> => isObj(v) && isId(v.id),
-  'pool:trust': (v): v is RequestArg<'pool:trust'> => isObj(v) && isId(v.id) && isAddress(v.address) && isFingerprint(v.fingerprint),
+  'pool:trust': (v): v is RequestArg<'pool:trust'> => isObj(v) && isId(v.id) && isAddress(v.address) && isFingerprint(v.fingerprint) && optional(v.replace, isBool),
   'pool:certificates': (v): v is RequestArg<'pool:certificates'> => isObj(v) && isId(v.id),
   'pool:forget-certificate': (v): v is RequestArg<'pool:forget-certificate'> => isObj(v) && isId(v.id) && isAddress(v.address),
   'inventory:snapshot': isVoidArg,
+  'pool:probe': (v): v is RequestArg<'pool:probe'> => isObj(v) && isAddress(v.address),
+  'vm:migrate': (v): v is RequestArg<'vm:migrate'> => isObj(v) && isId(v.poolId) && isUuid(v.vmUuid) && isUuid(v.hostUuid),
+  'task:list': isVoidArg,
+  'task:cancel': (v): v is RequestArg<'task:cancel'> => isObj(v) && isId(v.id),
   'vm:action': (v): v is RequestArg<'vm:action'> => isObj(v) && isId(v.poolId) && isUuid(v.vmUuid) && isVmAction(v.action),
   'console:open': (v): v is RequestArg<'console:open'> => isObj(v) && isId(v.poolId) && isUuid(v.vmUuid) && isConsoleProtocol(v.protocol),
   'ui:get': isVoidArg,
@@ -140,6 +153,8 @@ export const REQUEST_GUARDS: RequestGuards = {
     v.tabs.every(isTab) &&
     optional(v.activeTab, isNonNegInt) &&
     optional(v.treeWidth, isNonNegInt) &&
+    optional(v.collapsed, (c) => Array.isArray(c) && c.length <= MAX_COLLAPSED && c.every((x) => isText(x, 300))) &&
+    optional(v.theme, (t) => t === 'system' || t === 'light' || t === 'dark') &&
     optional(v.wall, isWallSettings),
   'demo:start': isVoidArg,
   'console:capture': (v): v is RequestArg<'console:capture'> => isObj(v) && only(v, ['active']) && isBool(v.active),

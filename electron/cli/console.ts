@@ -15,7 +15,8 @@ import { listenTcp } from '../core/bridge/tcp-listener';
 import { untilStopSignal, type CliIo } from './io';
 import { connectPools, findVm, openManager, selectPools } from './session';
 
-const USAGE = 'usage: porthole console <vm name|uuid> --listen 127.0.0.1:PORT [--pool N] [--vt100] [--password-stdin]\n';
+/** The command's usage text (`--help`). */
+export const USAGE = 'usage: porthole console <vm name|uuid> --listen 127.0.0.1:PORT [--pool N] [--vt100] [--password-stdin]\n';
 
 /** Default listen address: loopback, the first VNC display's port. */
 export const DEFAULT_LISTEN = '127.0.0.1:5900';

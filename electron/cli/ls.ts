@@ -51,13 +51,16 @@ function printTree(io: CliIo, items: readonly TreeItem[], depth: number): void {
   }
 }
 
+/** The command's usage text (`--help`). */
+export const USAGE = 'usage: porthole ls [--json] [--pool N] [--password-stdin]\n';
+
 /** Runs `porthole ls`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   let values: { json?: boolean; pool?: string; 'password-stdin'?: boolean };
   try {
     ({ values } = parseArgs({ args, options: { json: { type: 'boolean' }, pool: { type: 'string' }, 'password-stdin': { type: 'boolean' } }, allowPositionals: false }));
   } catch (error) {
-    throw new PortholeError('INVALID_ARGUMENT', `${(error as Error).message}\nusage: porthole ls [--json] [--pool N] [--password-stdin]`);
+    throw new PortholeError('INVALID_ARGUMENT', `${(error as Error).message}\n${USAGE}`);
   }
   const manager = await openManager(io);
   try {

@@ -15,7 +15,8 @@ import { probeCertificate, type CertificateDetails } from '../core/tls-pin';
 import type { CliIo } from './io';
 import { confirm, findPool, openManager } from './session';
 
-const USAGE = `usage:
+/** The command's usage text (`--help`). */
+export const USAGE = `usage:
   porthole pool add --name N --address HOST[:PORT] --user U [--trust-fingerprint FP | --trust-on-first-use]
   porthole pool list [--json]
   porthole pool remove N

@@ -9,14 +9,18 @@ import { configureLog, parseLogLevel } from '../../shared/log';
 import { PortholeError } from '../../shared/errors';
 import { exitCodeFor, type CliIo } from './io';
 
-type Command = (args: string[], io: CliIo) => Promise<number>;
+/** A subcommand module: its runner and its usage text. */
+interface Command {
+  run: (args: string[], io: CliIo) => Promise<number>;
+  USAGE: string;
+}
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  pool: { summary: 'pool add|list|remove|trust — manage pools', load: async () => (await import('./pool')).run },
-  ls: { summary: 'ls [--json] — the pools → hosts → VMs tree', load: async () => (await import('./ls')).run },
-  vm: { summary: 'vm start|shutdown|reboot|force-shutdown|force-reboot|suspend|resume <name|uuid>', load: async () => (await import('./vm')).run },
-  console: { summary: 'console <vm> --listen 127.0.0.1:PORT — serve a console to any VNC viewer', load: async () => (await import('./console')).run },
-  web: { summary: 'web [--port N] [--demo] — the UI in a browser (loopback, token-protected)', load: async () => (await import('./web')).run },
+  pool: { summary: 'pool add|list|remove|trust — manage pools', load: () => import('./pool') },
+  ls: { summary: 'ls [--json] — the pools → hosts → VMs tree', load: () => import('./ls') },
+  vm: { summary: 'vm start|shutdown|reboot|force-shutdown|force-reboot|suspend|resume|migrate <name|uuid>', load: () => import('./vm') },
+  console: { summary: 'console <vm> --listen 127.0.0.1:PORT — serve a console to any VNC viewer', load: () => import('./console') },
+  web: { summary: 'web [--port N] [--demo] — the UI in a browser (loopback, token-protected)', load: () => import('./web') },
 };
 
 function usage(): string {
@@ -38,7 +42,13 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await command.load())(rest, io);
+    const module = await command.load();
+    // Every subcommand answers --help / -h with its usage (before any option parsing).
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout.write(module.USAGE);
+      return 0;
+    }
+    return await module.run(rest, io);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`porthole: ${message}\n`);

@@ -110,11 +110,28 @@ export function selectPools(manager: PoolManager, poolArg: string | undefined): 
   return poolArg === undefined ? manager.list() : [findPool(manager, poolArg)];
 }
 
-/** Reads the password once and connects every pool in `pools` with it; UNKNOWN_POOL when there is none. */
+/**
+ * Reads the password once and connects every pool in `pools` with it; UNKNOWN_POOL when there is none.
+ * With several pools (no `--pool`), one that fails (e.g. rejects the shared password) is skipped with
+ * a warning instead of aborting the command; only when every pool fails does the first error stand.
+ */
 export async function connectPools(manager: PoolManager, io: CliIo, pools: readonly PoolSummaryWithNote[], fromStdin: boolean): Promise<void> {
   if (pools.length === 0) throw new PortholeError('UNKNOWN_POOL', 'No pools are configured.');
   const password = await readPassword(io, fromStdin, pools.length === 1 ? (pools[0]?.name ?? 'the pool') : 'the pools');
-  for (const pool of pools) await connectOnce(manager, pool, password);
+  if (pools.length === 1) {
+    await connectOnce(manager, pools[0] as PoolSummaryWithNote, password);
+    return;
+  }
+  const failures: unknown[] = [];
+  for (const pool of pools) {
+    try {
+      await connectOnce(manager, pool, password);
+    } catch (error) {
+      failures.push(error);
+      io.stderr.write(`porthole: warning: skipping ${error instanceof Error ? error.message : pool.name}\n`);
+    }
+  }
+  if (failures.length === pools.length) throw failures[0];
 }
 
 /** The VM whose uuid is `target` (any case), else the one VM named exactly `target`; UNKNOWN_VM or INVALID_ARGUMENT (ambiguous). */

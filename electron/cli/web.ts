@@ -12,7 +12,8 @@ import { defaultConfigDir } from '../core/config-store';
 import { startHarness } from '../core/harness/server';
 import { untilStopSignal, type CliIo } from './io';
 
-const USAGE = 'usage: porthole web [--port N] [--demo]\n';
+/** The command's usage text (`--help`). */
+export const USAGE = 'usage: porthole web [--port N] [--demo]\n';
 
 /** Parsed options. */
 interface WebArgs {

@@ -16,6 +16,7 @@ import { checkArg } from '../../shared/validate';
 import type { OpenWallRequest } from './bridge';
 import { ConfigStore, defaultConfigDir } from './config-store';
 import type { ConsoleSource } from './console-source';
+import { parseAddress } from './pins';
 import { PoolManager } from './pool-manager';
 import type { SessionTiming } from './pools/session';
 import { SecretStore, type SecretCipher } from './secret-store';
@@ -67,6 +68,9 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+/** How long pool:add waits for the first login and inventory load of a pool it checks, ms. */
+const ADD_CHECK_TIMEOUT_MS = 30_000;
+
 /** Creates the backend: loads the config and returns the request handler. */
 export async function createBackend(deps: BackendDeps): Promise<Backend> {
   const secrets = deps.secrets instanceof SecretStore ? deps.secrets : new SecretStore(deps.secrets);
@@ -86,6 +90,7 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
   manager.on('state', (e) => emit('pool:state', e));
   manager.on('list', (list) => emit('pool:list', list));
   manager.on('diff', (d) => emit('inventory:diff', d));
+  manager.on('tasks', (list) => emit('task:list', list));
   let demoId: string | undefined;
   let demoStarting: Promise<string> | undefined;
 
@@ -120,9 +125,37 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
       return Promise.resolve(manager.list());
     },
     'pool:add': async (arg) => {
-      const id = await manager.add(arg);
-      if (arg.password !== undefined && arg.password !== '') manager.connect(id);
+      const { fingerprint, ...input } = arg;
+      if (fingerprint === undefined) {
+        // Nothing unreachable is saved: the address must answer TLS first.
+        await manager.probe(input.address);
+        const id = await manager.add(input);
+        if (input.password !== undefined && input.password !== '') manager.connect(id);
+        return { id };
+      }
+      // The user accepted this certificate in the dialog: pin it, log in and load before keeping the pool.
+      const fp = normalizeFingerprint(fingerprint);
+      if (fp === undefined) throw new PortholeError('INVALID_ARGUMENT', 'Not a SHA-256 fingerprint.');
+      const host = parseAddress(input.address).host;
+      const id = await manager.add(input, { pins: [{ address: host, fingerprint: fp, source: 'user' }] });
+      try {
+        manager.connect(id);
+        await manager.waitReady(id, { failOnRetry: true, timeoutMs: ADD_CHECK_TIMEOUT_MS });
+      } catch (error) {
+        await manager.remove(id).catch(() => undefined);
+        throw error;
+      }
       return { id };
+    },
+    'pool:probe': (arg) => manager.probe(arg.address),
+    'vm:migrate': async (arg) => {
+      await manager.vmMigrate(arg.poolId, arg.vmUuid, arg.hostUuid);
+      return undefined;
+    },
+    'task:list': () => Promise.resolve(manager.tasks.list()),
+    'task:cancel': async (arg) => {
+      await manager.cancelTask(arg.id);
+      return undefined;
     },
     'pool:edit': async (arg) => {
       const { id, ...patch } = arg;
@@ -143,7 +176,7 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
       return undefined;
     },
     'pool:trust': (arg) => {
-      manager.trust(arg.id, arg.address, arg.fingerprint);
+      manager.trust(arg.id, arg.address, arg.fingerprint, arg.replace === true);
       return Promise.resolve(undefined);
     },
     'pool:certificates': (arg) => {
@@ -177,6 +210,8 @@ export async function createBackend(deps: BackendDeps): Promise<Backend> {
         tabs: arg.tabs,
         ...(arg.activeTab === undefined ? {} : { activeTab: arg.activeTab }),
         ...(arg.treeWidth === undefined ? {} : { treeWidth: arg.treeWidth }),
+        ...(arg.collapsed === undefined ? {} : { collapsed: arg.collapsed }),
+        ...(arg.theme === undefined ? {} : { theme: arg.theme }),
         ...(arg.wall === undefined ? {} : { wall: { perHost: arg.wall.perHost, refreshSeconds: arg.wall.refreshSeconds } }),
       });
       return undefined;

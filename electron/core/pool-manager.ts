@@ -15,16 +15,17 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import type { PinnedHost, PoolInput, PoolState, PoolSummary, UiState } from '../../shared/contract';
+import type { CertificateInfo, PinnedHost, PoolInput, PoolState, PoolSummary, TaskInfo, UiState } from '../../shared/contract';
 import { PortholeError } from '../../shared/errors';
-import type { InventoryDiff, InventoryNode, InventorySnapshot, VmAction } from '../../shared/inventory';
+import type { HostNode, InventoryDiff, InventoryNode, InventorySnapshot, VmAction, VmNode } from '../../shared/inventory';
 import { getLogger } from '../../shared/log';
 import type { ConfigData, ConfigStore, StoredPool } from './config-store';
 import { sessionConsoleSource, type ConsoleSource } from './console-source';
 import { PinBook, parseAddress } from './pins';
 import { PoolSession, type SessionTiming } from './pools/session';
 import type { SecretStore } from './secret-store';
-import { normalizeFingerprint } from './tls-pin';
+import { TaskBook } from './task-book';
+import { normalizeFingerprint, probeCertificate } from './tls-pin';
 
 const log = getLogger('pools');
 
@@ -39,6 +40,17 @@ export const ACTION_LABEL: Record<VmAction, string> = {
   resume: 'Resuming the VM',
 };
 
+/** Words for the task list ("Starting web-01"). */
+const TASK_VERB: Record<VmAction, string> = {
+  start: 'Starting',
+  clean_shutdown: 'Shutting down',
+  clean_reboot: 'Rebooting',
+  hard_shutdown: 'Forcing off',
+  hard_reboot: 'Force-rebooting',
+  suspend: 'Suspending',
+  resume: 'Resuming',
+};
+
 /** XAPI arguments after the VM ref (start/resume: start_paused=false, force=false). */
 const ACTION_ARGS: Record<VmAction, unknown[]> = {
   start: [false, false],
@@ -50,11 +62,21 @@ const ACTION_ARGS: Record<VmAction, unknown[]> = {
   suspend: [],
 };
 
+/** Why XAPI offers nothing (or not this) for a VM right now, in words. */
+function notAllowedWhy(vm: VmNode): string {
+  if (vm.operation !== undefined) {
+    const pct = vm.operation.progress === undefined ? '' : `, ${Math.round(vm.operation.progress * 100)} %`;
+    return `another operation (${vm.operation.op.replace(/_/g, ' ')}${pct}) is in progress on "${vm.name}".`;
+  }
+  return `"${vm.name}" is ${vm.powerState}.`;
+}
+
 /** Push events of the manager. */
 export interface PoolManagerEvents {
   state: [{ id: string; state: PoolState }];
   list: [PoolSummary[]];
   diff: [InventoryDiff];
+  tasks: [TaskInfo[]];
 }
 
 /** A pool summary plus why its password is not saved (shown next to the pool). */
@@ -98,6 +120,8 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
   private readonly dirtySessions = new Set<PoolSession>();
   private flushScheduled = false;
   private closed = false;
+  /** Recent power operations and migrations across pools (status bar, task list). */
+  readonly tasks = new TaskBook();
 
   private constructor(opts: PoolManagerOptions, data: ConfigData, warnings: string[]) {
     super();
@@ -107,6 +131,7 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
     this.warnings = warnings;
     this.uiState = data.ui;
     for (const stored of data.pools) this.entries.set(stored.id, this.makeEntry(stored, false));
+    this.tasks.on('change', (list) => this.emit('tasks', list));
   }
 
   /** Loads the config and returns a manager (no pool connects until asked). */
@@ -148,7 +173,11 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
       },
       ...(this.timing === undefined ? {} : { timing: this.timing }),
     });
-    session.on('state', (state) => this.emit('state', { id: stored.id, state }));
+    session.on('state', (state) => {
+      if (state.kind !== 'connected' && state.kind !== 'connecting') this.tasks.failPool(stored.id, new PortholeError('NOT_CONNECTED', 'The connection to the pool was lost before the operation finished.'));
+      this.emit('state', { id: stored.id, state });
+    });
+    session.on('task', (ref, snapshot) => this.tasks.update(stored.id, ref, snapshot));
     return session;
   }
 
@@ -283,13 +312,13 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
   }
 
   /**
-   * Accepts the certificate awaiting trust. Refused for a changed certificate: the old pin must be
-   * removed first (`forgetCertificate`), on purpose a separate, explicit step.
+   * Accepts the certificate awaiting trust. A changed certificate needs `replace` (the user's
+   * deliberate "Trust new certificate", which re-pins) or removing the old pin first (`forgetCertificate`).
    */
-  trust(id: string, address: string, fingerprint: string): void {
+  trust(id: string, address: string, fingerprint: string, replace = false): void {
     const fp = normalizeFingerprint(fingerprint);
     if (fp === undefined) throw new PortholeError('INVALID_ARGUMENT', 'Not a SHA-256 fingerprint.');
-    this.entry(id).session.trust(address, fp);
+    this.entry(id).session.trust(address, fp, replace);
   }
 
   /** Pins a fingerprint for an address without a connection (CLI `--trust-fingerprint`). */
@@ -323,19 +352,63 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
     return { version: this.version, nodes };
   }
 
-  /** Runs a power action as an async task; resolves when the task finished. */
+  /** Runs a power action as an async task (recorded in `tasks`); resolves when the task finished. */
   async vmAction(poolId: string, vmUuid: string, action: VmAction): Promise<void> {
-    const e = this.entry(poolId);
-    const session = e.session;
-    if (session.state.kind !== 'connected') throw new PortholeError('NOT_CONNECTED');
-    const ref = session.inventory.vmRef(vmUuid);
-    const node = ref === undefined ? undefined : [...session.inventory.nodes()].find((n) => n.kind === 'vm' && n.ref === ref);
-    if (ref === undefined || node === undefined || node.kind !== 'vm') throw new PortholeError('UNKNOWN_VM', `No VM ${vmUuid} in this pool.`);
-    // Offered only when XAPI allows it right now (allowed_operations).
-    if (!node.allowedActions.includes(action)) {
-      throw new PortholeError('OPERATION_NOT_ALLOWED', `${ACTION_LABEL[action]} is not possible now: "${node.name}" is ${node.powerState}.`);
+    const { session, vm } = this.connectedVm(poolId, vmUuid);
+    const id = this.tasks.begin({ poolId, vmUuid, vmName: vm.name, action, label: `${TASK_VERB[action]} ${vm.name}` });
+    try {
+      // Offered only when XAPI allows it right now (allowed_operations).
+      if (!vm.allowedActions.includes(action)) throw new PortholeError('OPERATION_NOT_ALLOWED', `${ACTION_LABEL[action]} is not possible now: ${notAllowedWhy(vm)}`);
+      await session.callAsync(ACTION_LABEL[action], `VM.${action}`, [vm.ref, ...ACTION_ARGS[action]], (ref) => this.tasks.attach(id, ref, session));
+      this.tasks.finish(id);
+    } catch (error) {
+      this.tasks.finish(id, error);
+      throw error;
     }
-    await session.callAsync(ACTION_LABEL[action], `VM.${action}`, ref, ...ACTION_ARGS[action]);
+  }
+
+  /** Live-migrates a VM to another host of its pool (`VM.pool_migrate`, recorded in `tasks`). */
+  async vmMigrate(poolId: string, vmUuid: string, hostUuid: string): Promise<void> {
+    const { session, vm } = this.connectedVm(poolId, vmUuid);
+    const host = [...session.inventory.nodes()].find((n): n is HostNode => n.kind === 'host' && n.uuid === hostUuid);
+    if (host === undefined) throw new PortholeError('INVALID_ARGUMENT', `No host ${hostUuid} in this pool.`);
+    const id = this.tasks.begin({ poolId, vmUuid, vmName: vm.name, action: 'migrate', label: `Migrating ${vm.name} to ${host.name}` });
+    try {
+      if (vm.hostId === host.id) throw new PortholeError('INVALID_ARGUMENT', `"${vm.name}" already runs on ${host.name}.`);
+      if (host.live === false) throw new PortholeError('OPERATION_NOT_ALLOWED', `${host.name} is not live (the pool has lost its heartbeat); pick another host.`);
+      if (vm.canMigrate !== true) throw new PortholeError('OPERATION_NOT_ALLOWED', `Migrating the VM is not possible now: ${notAllowedWhy(vm)}`);
+      await session.callAsync('Migrating the VM', 'VM.pool_migrate', [vm.ref, host.ref, { live: 'true' }], (ref) => this.tasks.attach(id, ref, session));
+      this.tasks.finish(id);
+    } catch (error) {
+      this.tasks.finish(id, error);
+      throw error;
+    }
+  }
+
+  /** Cancels a running operation from the task list (only while XAPI allows it). */
+  cancelTask(id: string): Promise<void> {
+    return this.tasks.cancel(id);
+  }
+
+  /**
+   * Checks an address before it is saved: it must answer TLS (refused, timed out and non-TLS ports
+   * fail with a plain HOST_UNREACHABLE message). Answers the certificate it presented.
+   */
+  async probe(address: string): Promise<CertificateInfo & { host: string }> {
+    const { host, port } = parseAddress(address);
+    const cert = await probeCertificate({ host, port, timeoutMs: this.timing?.handshakeTimeoutMs ?? 8_000 });
+    const { fingerprint, subject, issuer, validFrom, validTo } = cert;
+    return { host, fingerprint, subject, issuer, validFrom, validTo };
+  }
+
+  private connectedVm(poolId: string, vmUuid: string): { session: PoolSession; vm: VmNode } {
+    this.flush();
+    const session = this.entry(poolId).session;
+    if (session.state.kind !== 'connected') throw new PortholeError('NOT_CONNECTED', `${this.entry(poolId).stored.name} is not connected.`);
+    const ref = session.inventory.vmRef(vmUuid);
+    const vm = ref === undefined ? undefined : [...session.inventory.nodes()].find((n): n is VmNode => n.kind === 'vm' && n.ref === ref);
+    if (vm === undefined) throw new PortholeError('UNKNOWN_VM', `No VM ${vmUuid} in this pool.`);
+    return { session, vm };
   }
 
   /** The console source of a connected pool (for the bridge). */

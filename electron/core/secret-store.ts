@@ -3,11 +3,11 @@
  * `SecretCipher` shape); the CLI and the web harness run under plain Node and use `memoryOnlyCipher`.
  *
  * Policy (decided here, once):
+ * - encryption unavailable (the CLI, the harness) → memory only, saying so (whatever the checkbox said);
  * - the user did not ask to remember the password → memory only;
  * - a real OS keychain backs safeStorage → sealed with it and stored (base64) in the config;
  * - Linux `basic_text` (no keyring: safeStorage only obfuscates with a fixed key) → memory only, with a
  *   reason the UI shows, unless the user explicitly opted in (`allowPlainTextStorage`) after a warning;
- * - encryption unavailable (the CLI, the harness) → memory only.
  * A password is never written anywhere in clear and never logged.
  */
 import type { PasswordStorage, SecretBackend } from '../../shared/contract';
@@ -65,14 +65,15 @@ export class SecretStore {
 
   /** Whether a password may be stored, given the user's choices. */
   decide(remember: boolean, allowPlainTextStorage: boolean): StorageDecision {
+    const backend = this.backend();
+    // Where nothing can be stored, that is the reason, whatever the (disabled) checkbox says.
+    if (backend === 'unavailable') return { storage: 'memory', reason: UNAVAILABLE_REASON };
     if (!remember) return { storage: 'memory', reason: NOT_REMEMBERED_REASON };
-    switch (this.backend()) {
+    switch (backend) {
       case 'os':
         return { storage: 'saved' };
       case 'basic_text':
         return allowPlainTextStorage ? { storage: 'saved' } : { storage: 'memory', reason: BASIC_TEXT_REASON };
-      case 'unavailable':
-        return { storage: 'memory', reason: UNAVAILABLE_REASON };
     }
   }
 

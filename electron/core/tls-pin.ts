@@ -100,9 +100,22 @@ export class CertificateError extends PortholeError {
 /** Turns a socket-level failure into a plain HOST_UNREACHABLE error naming the host. */
 export function unreachable(host: string, port: number, cause: unknown): PortholeError {
   const code = (cause as { code?: unknown } | null)?.code;
-  const why = typeof code === 'string' ? code : cause instanceof Error ? cause.message : 'unknown error';
-  return new PortholeError('HOST_UNREACHABLE', `Cannot reach ${host}:${port} (${why}).`, { host });
+  const why = typeof code === 'string' ? (SOCKET_WORDS[code] ?? code) : cause instanceof Error ? cause.message : 'unknown error';
+  return new PortholeError('HOST_UNREACHABLE', `Cannot reach ${host}:${port}: ${why}.`, { host, ...(typeof code === 'string' ? { socketCode: code } : {}) });
 }
+
+/** Socket error codes in words (the code itself stays in the error's details). */
+const SOCKET_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'the connection was refused (nothing listens on that port)',
+  ETIMEDOUT: 'no answer in time',
+  ENOTFOUND: 'the host name is unknown',
+  EAI_AGAIN: 'the host name could not be looked up',
+  EHOSTUNREACH: 'no route to the host',
+  ENETUNREACH: 'the network is unreachable',
+  ECONNRESET: 'the connection was reset (is it an HTTPS port?)',
+  EPROTO: 'it does not speak TLS',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'it does not speak TLS (wrong port?)',
+};
 
 interface HandshakeOptions {
   host: string;

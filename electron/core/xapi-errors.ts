@@ -5,7 +5,8 @@
  * failures carry a socket error code. The messages built here name the problem in words and never
  * include request parameters (which may hold a password or a session id).
  */
-import { PortholeError } from '../../shared/errors';
+import { PortholeError, type ErrorCode } from '../../shared/errors';
+import { explainXapiError } from '../../shared/xapi-words';
 
 /** A XAPI error as xen-api throws it. */
 export interface XapiFailure {
@@ -44,37 +45,35 @@ export function describeTransport(e: unknown): string {
   return 'connection failed';
 }
 
-/** Plain words for the XAPI errors a power action or a login can meet. */
+/** Plain words for the XAPI errors a power action or a login can meet; `details.xapiCode` keeps XAPI's code. */
 export function fromXapiError(e: unknown, what = 'The operation'): PortholeError {
   if (e instanceof PortholeError) return e;
   if (!isXapiFailure(e)) return new PortholeError('HOST_UNREACHABLE', `${what} failed: the connection to the pool was lost (${describeTransport(e)}).`);
-  const p = e.params;
+  const details = { xapiCode: e.code };
+  const words = explainXapiError(e.code, e.params);
+  const say = (code: ErrorCode, text = `${what} failed: ${words}`): PortholeError => new PortholeError(code, text, details);
   switch (e.code) {
     case 'SESSION_AUTHENTICATION_FAILED':
-      return new PortholeError('WRONG_PASSWORD');
+      return new PortholeError('WRONG_PASSWORD', undefined, details);
     case 'HOST_STILL_BOOTING':
-      return new PortholeError('HOST_STILL_BOOTING');
+      return new PortholeError('HOST_STILL_BOOTING', undefined, details);
     case 'VM_BAD_POWER_STATE':
-      return new PortholeError('OPERATION_NOT_ALLOWED', `${what} is not possible: the VM is ${p[2] ?? 'in another power state'} (it must be ${p[1] ?? 'in another state'}).`);
     case 'OPERATION_NOT_ALLOWED':
-      return new PortholeError('OPERATION_NOT_ALLOWED', `${what} is not allowed now${p[0] !== undefined ? `: ${p[0]}` : '.'}`);
     case 'OTHER_OPERATION_IN_PROGRESS':
-      return new PortholeError('OPERATION_NOT_ALLOWED', `${what} is not possible while another operation is in progress on the VM.`);
     case 'VM_MISSING_PV_DRIVERS':
     case 'VM_LACKS_FEATURE':
     case 'VM_LACKS_FEATURE_SHUTDOWN':
     case 'VM_LACKS_FEATURE_SUSPEND':
-      return new PortholeError('OPERATION_NOT_ALLOWED', `${what} needs the guest tools (PV drivers) in the VM; use the forced variant instead.`);
+    case 'VM_IS_TEMPLATE':
+      return say('OPERATION_NOT_ALLOWED', `${what} is not possible: ${words}`);
     case 'RBAC_PERMISSION_DENIED':
-      return new PortholeError('PERMISSION_DENIED', `${what} is not permitted for your account's role${p[0] !== undefined ? ` (${p[0]})` : ''}.`);
-    case 'HOST_NOT_ENOUGH_FREE_MEMORY':
-      return new PortholeError('XAPI_ERROR', `${what} failed: no host has enough free memory for the VM.`);
+      return say('PERMISSION_DENIED', `${what} is not permitted: ${words}`);
     case 'HANDLE_INVALID':
     case 'UUID_INVALID':
-      return new PortholeError('UNKNOWN_VM', 'The VM no longer exists.');
+      return say('UNKNOWN_VM', `${what} failed: ${words}`);
     case 'SESSION_INVALID':
-      return new PortholeError('NOT_CONNECTED', 'The session with the pool ended; reconnecting.');
+      return say('NOT_CONNECTED', words);
     default:
-      return new PortholeError('XAPI_ERROR', `${what} failed: the pool reported ${e.code}.`, { xapiCode: e.code });
+      return say('XAPI_ERROR');
   }
 }

@@ -82,7 +82,7 @@ export function generatePool(opts: GenerateOptions): DumpRow[] {
     const vtUuid = newUuid();
     add('console', { uuid: newUuid(), protocol: 'rfb', location: `https://${hostAddress(h)}/console?ref=${rfb}`, VM: dom0, other_config: {}, port: 5900 }, rfb);
     add('console', { uuid: vtUuid, protocol: 'vt100', location: `https://${hostAddress(h)}/console?uuid=${vtUuid}`, VM: dom0, other_config: {}, port: -1 }, vt);
-    const dom0Metrics = add('VM_metrics', { uuid: newUuid(), memory_actual: 4 * GIB, VCPUs_number: 8, VCPUs_utilisation: { '0': 0.05 }, start_time: now, install_time: now, last_updated: now, state: [], other_config: {} });
+    const dom0Metrics = add('VM_metrics', { uuid: newUuid(), memory_actual: 4 * GIB, VCPUs_number: 8, VCPUs_utilisation: { '0': 0.05 }, VCPUs_CPU: {}, VCPUs_params: {}, VCPUs_flags: {}, start_time: now, install_time: now, last_updated: now, state: [], other_config: {} });
     add('VM', {
       ...vmBase(newUuid(), `Control domain on host: ${name}`, 'The domain which manages physical devices and manages other domains'),
       is_control_domain: true, power_state: 'Running', resident_on: hostRef, affinity: hostRef, domid: 0, consoles: [rfb, vt],
@@ -112,7 +112,8 @@ export function generatePool(opts: GenerateOptions): DumpRow[] {
     const hostRef = hostRefs[hostIndex] ?? NULL_REF;
     const vmRef = newRef();
     const name = `${ROLES[i % ROLES.length] ?? 'vm'}-${String(i + 1).padStart(String(nVms).length, '0')}`;
-    const metrics = add('VM_metrics', { uuid: newUuid(), memory_actual: power === 'Running' ? 2 * GIB : 0, VCPUs_number: 2, VCPUs_utilisation: { '0': 0.12, '1': 0.08 }, start_time: power === 'Running' ? now : NEVER, install_time: now, last_updated: now, state: [], other_config: {} });
+    // Field set of the dumps' VM_metrics rows; a halted domain reports 0 vCPUs and 0 memory, as there.
+    const metrics = add('VM_metrics', { uuid: newUuid(), memory_actual: power === 'Running' ? 2 * GIB : 0, VCPUs_number: power === 'Running' ? 2 : 0, VCPUs_utilisation: power === 'Running' ? { '0': 0.12, '1': 0.08 } : { '0': 0 }, VCPUs_CPU: {}, VCPUs_params: {}, VCPUs_flags: {}, start_time: power === 'Running' ? now : NEVER, install_time: now, last_updated: now, state: [], other_config: {} });
     const consoles: string[] = [];
     if (power === 'Running') {
       for (const protocol of hvm ? ['rfb'] : ['rfb', 'vt100']) {

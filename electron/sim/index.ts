@@ -21,7 +21,7 @@ import { addHosts, installRows, planHosts } from './model';
 import { actDirect } from './rpc';
 import { PoolState, type HostRuntime, type VncChooser } from './state';
 import type { SimHostInfo, Simulator, SimulatorFaults, SimulatorOptions } from './types';
-import { str, strs } from './values';
+import { map, str, strs } from './values';
 
 export type { Simulator, SimulatorOptions, SimulatorFaults, SimHostInfo } from './types';
 
@@ -150,15 +150,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       host(name).bootingUntilMs = Date.now() + ms;
     },
     forgetEvents: () => state.db.forgetHistory(),
-    holdPowerOps(on) {
-      if (on) {
-        state.heldOps ??= [];
-        return;
-      }
-      const held = state.heldOps ?? [];
-      state.heldOps = undefined;
-      for (const complete of held) complete();
-    },
+    // The last step (completion) is held: tasks stay pending at 90 % until released.
+    holdPowerOps: (on) => (on ? faults.holdOperations(0.9) : faults.releaseOperations()),
     async stopVncServer(vm) {
       const ref = vmRef(vm);
       const s = state.serversOf(ref) ?? (state.serversStarted(ref) ? await state.startServers(ref) : undefined);
@@ -167,6 +160,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       s.rfb = undefined;
       state.cutTunnels(ref);
       await rfb?.stop();
+    },
+    holdOperations: (progress) => {
+      state.holdProgress = Math.min(1, Math.max(0, progress));
+    },
+    releaseOperations: () => {
+      state.holdProgress = undefined;
+      for (const resume of [...state.held]) resume();
     },
   };
 
@@ -194,7 +194,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
           const cr = state.db.get('console', c);
           return { ref: c, uuid: str(cr, 'uuid'), protocol: str(cr, 'protocol'), location: str(cr, 'location') };
         }),
+        allowedOperations: strs(rec, 'allowed_operations'),
+        ips: [...new Set(Object.values(map(state.db.get('VM_guest_metrics', str(rec, 'guest_metrics')), 'networks')).filter((v): v is string => typeof v === 'string'))],
+        currentOperations: Object.fromEntries(Object.entries(map(rec, 'current_operations')).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
       };
+    },
+    task(ref) {
+      const t = state.db.get('task', ref);
+      if (t === undefined) return undefined;
+      return { status: str(t, 'status'), progress: typeof t.progress === 'number' ? t.progress : 0, cancellable: strs(t, 'allowed_operations').includes('cancel'), errorInfo: strs(t, 'error_info') };
     },
     vnc: (key) => state.serversOf(vmRef(key))?.rfb,
     async act(key, op) {

@@ -6,7 +6,7 @@
  * `current_operations[task] = op` and empty `allowed_operations` (no second operation while one runs)
  * → wait a realistic time (`powerOpMs` × factor) → apply the transition → clear `current_operations`
  * and recompute `allowed_operations`. Tasks go `pending` → `success` | `failure` | `cancelled`, with
- * `progress` moving on the way; all changes are database mutations, so clients see them as events.
+ * `progress` moving in steps of 0.1 on the way (`cancel` allowed until 0.9); all changes are database mutations, so clients see them as events.
  *
  * Console rows follow xapi: removed when the domain goes away (shutdown, suspend), new rows with a
  * new ref and uuid when it comes back (start, resume, reboot) and, after a migration, new rows whose
@@ -22,6 +22,11 @@ const log = getLogger('sim');
 
 /** VM power operations the simulator runs. */
 export type PowerOp = 'start' | 'clean_shutdown' | 'hard_shutdown' | 'clean_reboot' | 'hard_reboot' | 'suspend' | 'resume' | 'pool_migrate';
+
+/** Progress steps of an operation (task.progress moves 0.1 at a time). */
+const PROGRESS_STEPS = 10;
+/** From this progress on, a task can no longer be cancelled (xapi drops `cancel` once the domain is committed). */
+const NO_RETURN_PROGRESS = 0.9;
 
 /** Duration of each operation relative to a start. */
 const OP_FACTOR: Record<PowerOp, number> = {
@@ -156,7 +161,14 @@ function setMetrics(state: PoolState, vmRef: string, running: boolean): void {
   const m = str(vm, 'metrics');
   if (m === '' || m === NULL_REF || state.db.get('VM_metrics', m) === undefined) return;
   const memory = typeof vm?.memory_dynamic_max === 'number' ? vm.memory_dynamic_max : 0;
-  state.db.modify('VM_metrics', m, running ? { start_time: xapiDate(), memory_actual: memory, last_updated: xapiDate() } : { memory_actual: 0, last_updated: xapiDate() });
+  const vcpus = typeof vm?.VCPUs_at_startup === 'number' ? vm.VCPUs_at_startup : 1;
+  // As xapi's metrics updater: a running domain reports its memory and vCPUs; a halted one 0 (dumps show 0).
+  state.db.modify(
+    'VM_metrics', m,
+    running
+      ? { start_time: xapiDate(), memory_actual: memory, VCPUs_number: vcpus, last_updated: xapiDate() }
+      : { memory_actual: 0, VCPUs_number: 0, last_updated: xapiDate() },
+  );
 }
 
 function pickHost(state: PoolState, vm: XRecord): HostRuntime {
@@ -228,10 +240,10 @@ function runningOf(state: PoolState): Map<string, Running> {
   return m;
 }
 
-/** Cancels a pending task's operation; false when it cannot be cancelled any more. */
+/** Cancels a pending task's operation; false when it cannot be cancelled (finished, or past the point of no return). */
 export function cancelTask(state: PoolState, taskRef: string): boolean {
   const r = runningOf(state).get(taskRef);
-  if (r === undefined) return false;
+  if (r === undefined || !strs(state.db.get('task', taskRef), 'allowed_operations').includes('cancel')) return false;
   r.cancel();
   return true;
 }
@@ -240,6 +252,7 @@ export function cancelTask(state: PoolState, taskRef: string): boolean {
 export function abortAll(state: PoolState): void {
   for (const r of runningOf(state).values()) clearTimeout(r.timer);
   runningOf(state).clear();
+  state.held.clear();
 }
 
 /** Options of an operation. */
@@ -265,7 +278,9 @@ export function runPowerOp(state: PoolState, vmRef: string, op: PowerOp, args: O
   state.db.modify('VM', vmRef, { current_operations: { ...map(vm0, 'current_operations'), [taskRef]: op } });
   refreshAllowed(state, vmRef);
   const duration = Math.max(1, Math.round(state.powerOpMs * OP_FACTOR[op]));
+  const stepMs = duration / PROGRESS_STEPS;
   return new Promise<void>((resolve, reject) => {
+    let step = 0;
     const clearOp = (): void => {
       const vm = state.db.get('VM', vmRef);
       if (vm === undefined) return;
@@ -273,12 +288,7 @@ export function runPowerOp(state: PoolState, vmRef: string, op: PowerOp, args: O
       state.db.modify('VM', vmRef, { current_operations: ops });
       refreshAllowed(state, vmRef);
     };
-    const half = setTimeout(() => {
-      if (state.db.get('task', taskRef)?.status === 'pending') state.db.modify('task', taskRef, { progress: 0.5 });
-    }, duration / 2);
-    const complete = (): void => {
-      // Cancelled or aborted while held: nothing left to do.
-      if (!runningOf(state).has(taskRef)) return;
+    const finish = (): void => {
       runningOf(state).delete(taskRef);
       try {
         applyTransition(state, vmRef, op, args, target);
@@ -293,24 +303,43 @@ export function runPowerOp(state: PoolState, vmRef: string, op: PowerOp, args: O
         reject(err);
       }
     };
-    const timer = setTimeout(() => {
-      clearTimeout(half);
-      // While a test holds operations (faults.holdPowerOps) the task stays pending until released.
-      if (state.heldOps !== undefined) state.heldOps.push(complete);
-      else complete();
-    }, duration);
-    runningOf(state).set(taskRef, {
-      vmRef, op, timer,
+    // One step per tick: progress 0.1, 0.2, … as xenopsd reports it; past NO_RETURN_PROGRESS the
+    // task loses `cancel` (the domain is being committed). A `holdOperations` fault parks the step.
+    const advance = (): void => {
+      const running = runningOf(state).get(taskRef);
+      if (running === undefined) return;
+      const next = step + 1;
+      if (state.holdProgress !== undefined && next / PROGRESS_STEPS > state.holdProgress + 1e-9) {
+        const resume = (): void => {
+          state.held.delete(resume);
+          if (runningOf(state).get(taskRef) === running) running.timer = setTimeout(advance, stepMs);
+        };
+        state.held.add(resume);
+        return;
+      }
+      step = next;
+      if (step >= PROGRESS_STEPS) {
+        finish();
+        return;
+      }
+      const progress = Math.round((step / PROGRESS_STEPS) * 100) / 100;
+      if (state.db.get('task', taskRef)?.status === 'pending') {
+        state.db.modify('task', taskRef, progress >= NO_RETURN_PROGRESS ? { progress, allowed_operations: [] } : { progress });
+      }
+      running.timer = setTimeout(advance, stepMs);
+    };
+    const entry: Running = {
+      vmRef, op, timer: setTimeout(advance, stepMs),
       cancel: () => {
-        clearTimeout(timer);
-        clearTimeout(half);
+        clearTimeout(entry.timer);
         runningOf(state).delete(taskRef);
         clearOp();
         const err = new XapiFailure('TASK_CANCELLED', [taskRef]);
         finishTask(state, taskRef, err, true);
         reject(err);
       },
-    });
+    };
+    runningOf(state).set(taskRef, entry);
   });
 }
 
@@ -370,6 +399,8 @@ function applyTransition(state: PoolState, vmRef: string, op: PowerOp, args: OpA
     }
     case 'pool_migrate': {
       const host = target ?? fail('HANDLE_INVALID', 'host', args.migrateTo ?? '');
+      // A destination that died during the memory copy fails the migration; the VM stays where it was.
+      if (!host.up) fail('HOST_OFFLINE', host.ref);
       // The domain moves: the old host's console rows go, new ones name the new host.
       destroyConsoles(state, vmRef);
       state.db.modify('VM', vmRef, { resident_on: host.ref, domid: nextDomid(state) });

@@ -7,7 +7,8 @@
  *   addresses replaced, console `location`s rewritten to `https://<new address>:<port>/console?…`
  *   (the `?ref=` form is kept where the dump has it, as xapi's `create_misc.ml` writes it for dom0),
  *   fields newer than an old dump filled with xapi's defaults, and every VM's `allowed_operations`
- *   recomputed the way xapi does at start-up. Dangling rows (a console whose VM does not exist) are kept.
+ *   recomputed the way xapi does at start-up, and VM_metrics rows shared by several VMs split into one
+ *   per VM. Dangling rows (a console whose VM does not exist) are kept.
  */
 import type { DumpRow } from './dump';
 import { SERVED_CLASSES } from './dump';
@@ -81,8 +82,21 @@ export function installRows(state: PoolState, rows: readonly DumpRow[], plan: re
     return NULL_REF;
   };
   let havePool = false;
+  // xapi gives every VM its own VM_metrics row; a dump whose VMs share one (interesting-development.xml)
+  // gets a copy per extra VM, or one VM's start would change the others' figures.
+  const metricsRows = new Map(rows.filter((r) => r.cls === 'VM_metrics').map((r) => [r.ref, r.rec]));
+  const metricsUsed = new Set<string>();
   for (const row of rows) {
     let rec = row.rec;
+    if (row.cls === 'VM') {
+      const m = str(rec, 'metrics');
+      const shared = metricsRows.get(m);
+      if (shared !== undefined && metricsUsed.has(m)) {
+        const copy = state.db.add('VM_metrics', newRef(), { ...shared, uuid: newUuid() });
+        rec = { ...rec, metrics: copy };
+      }
+      metricsUsed.add(m);
+    }
     switch (row.cls) {
       case 'pool':
         if (havePool) continue; // one pool object only

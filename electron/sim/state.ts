@@ -67,10 +67,12 @@ export class PoolState {
   readonly connectsByVm: Record<string, Record<string, number>> = {};
   readonly tunnels = new Set<Tunnel>();
   rpcConnections = 0;
-  /** Completions of power operations held by `faults.holdPowerOps(true)`; undefined when not holding. */
-  heldOps: (() => void)[] | undefined;
   /** Set by stop(): blocked calls return at once. */
   closed = false;
+  /** `holdOperations` fault: running operations stop advancing past this task progress (0..1) until released. */
+  holdProgress: number | undefined;
+  /** Operations parked by `holdProgress`, resumed by `releaseOperations`. */
+  readonly held = new Set<() => void>();
   private readonly servers = new Map<string, Promise<VmConsoleServers>>();
   private readonly ready = new Map<string, VmConsoleServers>();
   private stopping = false;

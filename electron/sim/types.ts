@@ -83,10 +83,14 @@ export interface SimulatorFaults {
   stillBooting(name: string, ms: number): void;
   /** Drops the retained event history: every token issued so far gets `EVENTS_LOST`. */
   forgetEvents(): void;
-  /** While on, power operations whose time is up stay pending (tasks too) until it is turned off. */
+  /** While on, power operations stay pending (tasks at 90 %) until it is turned off (`holdOperations(0.9)`). */
   holdPowerOps(on: boolean): void;
   /** Stops a running VM's VNC server (as if qemu/vncterm died): CONNECT then answers 404. */
   stopVncServer(vm: string): Promise<void>;
+  /** Running and new power operations stop advancing once their task reaches `progress` (0..1), until released. */
+  holdOperations(progress: number): void;
+  /** Lets held operations run on (and stops holding). */
+  releaseOperations(): void;
 }
 
 export interface Simulator {
@@ -101,7 +105,17 @@ export interface Simulator {
   /** Adds a user with a role (`pool-admin`, `vm-operator`, `read-only`...), for 403 tests. */
   addUser(user: string, password: string, role: string): void;
   /** Looks a VM up by uuid or name label: its current record fields the tests need. */
-  vm(nameOrUuid: string): { ref: string; uuid: string; name: string; powerState: string; residentOn: string; consoles: { ref: string; uuid: string; protocol: string; location: string }[] };
+  vm(nameOrUuid: string): {
+    ref: string; uuid: string; name: string; powerState: string; residentOn: string;
+    consoles: { ref: string; uuid: string; protocol: string; location: string }[];
+    /** `current_operations` (task ref → operation). */
+    currentOperations: Record<string, string>;
+    allowedOperations: string[];
+    /** Addresses the guest agent reports (`VM_guest_metrics.networks` values), empty without one. */
+    ips: string[];
+  };
+  /** A task by ref: status, progress and whether it may be cancelled (undefined once destroyed). */
+  task(ref: string): { status: string; progress: number; cancellable: boolean; errorInfo: string[] } | undefined;
   /** The console server of a running VM (for screendump / typed-file checks). */
   vnc(nameOrUuid: string): VncBackend | undefined;
   /** Runs a VM power operation directly, as another client would (events follow). */

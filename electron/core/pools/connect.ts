@@ -15,7 +15,7 @@
  *    `HOST_STILL_BOOTING` → next candidate, then `retry` (the session backs off).
  */
 import type { CertificateInfo } from '../../../shared/contract';
-import type { ErrorCode } from '../../../shared/errors';
+import { PortholeError, type ErrorCode } from '../../../shared/errors';
 import { getLogger } from '../../../shared/log';
 import type { PinBook, PoolAddress } from '../pins';
 import { CertificateError, probeCertificate } from '../tls-pin';
@@ -133,7 +133,8 @@ export async function attempt(ctx: AttemptContext): Promise<AttemptResult> {
       } else if (code === 'HOST_STILL_BOOTING') {
         failure = { reason: `${host} is still starting its toolstack.`, code: 'HOST_STILL_BOOTING' };
       } else if (isTransportFailure(error)) {
-        failure = { reason: `Cannot reach ${host} (${describeTransport(error)}).`, code: 'HOST_UNREACHABLE' };
+        // A PortholeError from the pinned connector already names the host: do not wrap it again.
+        failure = { reason: error instanceof PortholeError ? error.message : `Cannot reach ${host}: ${describeTransport(error)}.`, code: 'HOST_UNREACHABLE' };
       } else {
         const e = fromXapiError(error, 'Logging in');
         failure = { reason: e.message, code: e.code };

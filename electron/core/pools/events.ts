@@ -21,7 +21,7 @@ import type { XapiConnection } from './xapi-adapter';
 const log = getLogger('pool');
 
 /** Classes watched with `event.from`: the inventory's plus tasks (for power actions). */
-export const WATCHED_CLASSES: readonly string[] = [...INVENTORY_CLASSES, 'task'];
+export const WATCHED_CLASSES: readonly string[] = [...new Set<string>([...INVENTORY_CLASSES, 'task'])];
 
 /** The operations `event.from` reports. */
 const OPERATIONS = new Set(['add', 'mod', 'del']);

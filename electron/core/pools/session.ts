@@ -59,6 +59,8 @@ export interface PoolSessionEvents {
   state: [PoolState];
   /** The first full inventory load of a connection is in. */
   loaded: [];
+  /** A task record changed (`snapshot` undefined: the task was destroyed). */
+  task: [ref: string, snapshot: Record<string, unknown> | undefined];
 }
 
 /** One pool's connection. */
@@ -160,15 +162,16 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
   }
 
   /**
-   * The user accepted `fingerprint` for `address`. Only valid for the certificate awaiting trust, and
-   * never for a changed one: that pin must first be removed explicitly (`forgetPin`).
+   * The user accepted `fingerprint` for `address`. Only valid for the certificate awaiting trust. A
+   * changed one is refused unless `replace` says the user deliberately chose "Trust new certificate"
+   * after seeing both fingerprints (the old pin is then replaced by the new one).
    */
-  trust(address: string, fingerprint: string): void {
+  trust(address: string, fingerprint: string, replace = false): void {
     const s = this.current;
     if (s.kind !== 'awaiting-trust' || s.address !== address) {
       throw new PortholeError('INVALID_ARGUMENT', `No certificate of ${address} is waiting for a decision.`);
     }
-    if (s.reason === 'changed') {
+    if (s.reason === 'changed' && !replace) {
       throw new PortholeError(
         'CERT_CHANGED',
         `The certificate of ${address} changed (pinned ${s.previousFingerprint ?? '?'}, now ${s.certificate.fingerprint}). Remove the pinned certificate first if the change is expected.`,
@@ -200,9 +203,12 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
     }
   }
 
-  /** Runs `Async.<method>` and resolves with the task's result when it finishes (events, with a poll fallback). */
-  callAsync(what: string, method: string, ...args: unknown[]): Promise<string> {
-    return runTask(this.requireConnection(), this.tasks, what, method, args);
+  /**
+   * Runs `Async.<method>` and resolves with the task's result when it finishes (events, with a poll
+   * fallback). `onTask` learns the task ref as soon as XAPI hands it out (progress, cancel).
+   */
+  callAsync(what: string, method: string, args: readonly unknown[], onTask?: (taskRef: string) => void): Promise<string> {
+    return runTask(this.requireConnection(), this.tasks, what, method, args, onTask);
   }
 
   /** The session id (a secret: never log it). */
@@ -326,7 +332,10 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
             eventTimeoutS: this.timing.eventTimeoutS,
             stale: () => this.stale(gen),
             onMembers: (addresses) => this.opts.onMembers(addresses),
-            onEvents: (events) => this.tasks.onEvents(events),
+            onEvents: (events) => {
+              this.tasks.onEvents(events);
+              for (const e of events) if (e.class === 'task') this.emit('task', e.ref, e.operation === 'del' ? undefined : (e.snapshot as Record<string, unknown> | undefined));
+            },
             onInventory: () => this.opts.onInventory(),
             onLoaded: () => {
               if (this.isLoaded) return;

@@ -44,7 +44,7 @@ export function isFinished(rec: TaskRecord): boolean {
 /** The outcome of a finished task: its result, or the error it reports. */
 export function settleTask(rec: TaskRecord, what: string): Promise<string> {
   if (rec.status === 'success') return Promise.resolve(typeof rec.result === 'string' ? rec.result : '');
-  if (rec.status === 'cancelled') return Promise.reject(new PortholeError('XAPI_ERROR', `${what} was cancelled.`));
+  if (rec.status === 'cancelled') return Promise.reject(new PortholeError('XAPI_ERROR', `${what} was cancelled.`, { xapiCode: 'TASK_CANCELLED' }));
   const info = Array.isArray(rec.error_info) ? rec.error_info.map(String) : [];
   const [code = 'INTERNAL_ERROR', ...params] = info;
   return Promise.reject(fromXapiError({ code, params }, what));
@@ -124,6 +124,8 @@ export async function runTask(
   what: string,
   method: string,
   args: readonly unknown[],
+  /** Learns the task ref as soon as XAPI hands it out (progress, cancel). */
+  onTask?: (taskRef: string) => void,
 ): Promise<string> {
   let taskRef: unknown;
   try {
@@ -132,6 +134,7 @@ export async function runTask(
     throw fromXapiError(error, what);
   }
   if (typeof taskRef !== 'string') throw new PortholeError('XAPI_ERROR', `${what}: the pool did not answer a task reference.`);
+  onTask?.(taskRef);
   try {
     return await tracker.wait(taskRef, what);
   } finally {

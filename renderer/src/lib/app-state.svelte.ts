@@ -8,8 +8,8 @@
  * VMs would be slow); a `revision` counter is bumped on each change and the derived views (grouped
  * tree, VM index) read it.
  */
-import type { EventChannel, Events, PoolState, PoolSummary, RequestArg, RequestChannel, RequestResult, SecretBackend } from '../../../shared/contract';
-import type { HostNode, VmAction, VmNode } from '../../../shared/inventory';
+import type { EventChannel, Events, PoolState, PoolSummary, RequestArg, RequestChannel, RequestResult, SecretBackend, TaskInfo } from '../../../shared/contract';
+import type { HostNode, PoolNode, VmAction, VmNode } from '../../../shared/inventory';
 import { getLogger } from '../../../shared/log';
 import { api, errorMessage, harnessClient } from './api';
 import type { HarnessStatus } from './harness-client';
@@ -50,6 +50,12 @@ class AppState {
   backend = $state<HarnessStatus | undefined>(undefined);
   /** Bumped on every inventory change. */
   revision = $state(0);
+  /** Recent operations across pools, newest first (`task:list`). */
+  tasks = $state.raw<TaskInfo[]>([]);
+  /** The selected tree row (a pool id or a host/VM node id): what the toolbar and properties act on. */
+  selection = $state<string | undefined>(undefined);
+  /** Bumped with the node id to show when something asks the tree to reveal a row ("Reveal in tree"). */
+  reveal = $state<{ id: string; serial: number } | undefined>(undefined);
 
   readonly store = new InventoryStore();
   /** Last known display name per `vmKey`, so a tab keeps its name while its pool is offline. */
@@ -79,6 +85,23 @@ class AppState {
     for (const node of this.store.nodes.values()) {
       if (node.kind === 'host' && node.controlDomainUuid !== undefined) entries.push([vmKey(node.poolId, node.controlDomainUuid), node]);
     }
+    return new Map(entries);
+  });
+
+  /** Host nodes of every pool. */
+  readonly hosts = $derived.by(() => {
+    const _revision = this.revision;
+    const out: HostNode[] = [];
+    for (const node of this.store.nodes.values()) if (node.kind === 'host') out.push(node);
+    return out;
+  });
+
+  /** Pool nodes (`name_label` etc.) by pool id. */
+  readonly poolNodes = $derived.by(() => {
+    const _revision = this.revision;
+    const entries: [string, PoolNode][] = [];
+    for (const node of this.store.nodes.values()) if (node.kind === 'pool') entries.push([node.poolId, node]);
+    // A fresh, never-mutated map per revision (as `vms`).
     return new Map(entries);
   });
 
@@ -116,6 +139,7 @@ class AppState {
       this.poolsLoaded = true;
     });
     this.listen('pool:state', ({ id, state }) => this.setPoolState(id, state));
+    this.listen('task:list', (tasks) => (this.tasks = tasks));
     this.listen('inventory:diff', (diff) => {
       const outcome = this.store.offerDiff(diff);
       if (outcome === 'applied') this.revision++;
@@ -141,7 +165,11 @@ class AppState {
       },
       (error: unknown) => toasts.error('Could not list pools', error),
     );
-    await Promise.all([info, pools, this.resync()]);
+    const tasks = this.invoke('task:list', undefined).then(
+      (value) => (this.tasks = value),
+      (error: unknown) => log.warn('task:list failed', { error }),
+    );
+    await Promise.all([info, pools, tasks, this.resync()]);
   }
 
   /** Re-fetches the inventory snapshot (diffs arriving meanwhile are buffered and replayed). */
@@ -215,6 +243,28 @@ class AppState {
   /** Runs a VM power action, with a toast on failure. */
   async vmAction(poolId: string, vmUuid: string, action: VmAction): Promise<void> {
     await this.attempt(`Could not ${ACTION_LABELS[action].toLowerCase()}`, 'vm:action', { poolId, vmUuid, action });
+  }
+
+  /** Live-migrates a VM to another host, with a toast on failure. */
+  async vmMigrate(poolId: string, vmUuid: string, hostUuid: string): Promise<void> {
+    await this.attempt('Could not migrate the VM', 'vm:migrate', { poolId, vmUuid, hostUuid });
+  }
+
+  /** Asks XAPI to cancel an operation from the task list. */
+  async cancelTask(id: string): Promise<void> {
+    await this.attempt('Could not cancel the operation', 'task:cancel', { id });
+  }
+
+  /** Selects a row and asks the tree to scroll it into view and focus it. */
+  revealInTree(id: string): void {
+    this.selection = id;
+    this.reveal = { id, serial: (this.reveal?.serial ?? 0) + 1 };
+  }
+
+  /** The node id of a VM (or, for a dom0, of its host) by pool and uuid, if the inventory has it. */
+  nodeIdOf(poolId: string, vmUuid: string): string | undefined {
+    const key = vmKey(poolId, vmUuid);
+    return this.vms.get(key)?.id ?? this.controlDomains.get(key)?.id;
   }
 
   /** Starts the demo pool. */

@@ -77,7 +77,10 @@ test('plans: keep a live session, reattach on a new console uuid, stop when the 
   const trying: ConsoleState = { kind: 'connecting', step: 'ticket', attempt: 1 };
   assert.deepEqual(planForTarget(trying, 'c1', { kind: 'pool-offline', detail: 'Lab is disconnected.' }), { kind: 'wait', detail: 'Lab is disconnected.' });
   const stopped: ConsoleState = { kind: 'not-running', powerState: 'Halted' };
-  assert.deepEqual(planForTarget(stopped, 'c1', { kind: 'no-console' }), { kind: 'wait', detail: "Waiting for the VM's console…" });
+  // A running VM without a console row says so plainly instead of spinning (it attaches when one appears).
+  const plan = planForTarget(stopped, 'c1', { kind: 'no-console' });
+  assert.equal(plan.kind, 'unavailable');
+  assert.equal(dataState(consoleTransition(stopped, { type: 'unavailable', message: plan.kind === 'unavailable' ? plan.message : '' }) ?? stopped), 'no-console');
   assert.deepEqual(planForTarget(stopped, 'c1', { kind: 'ready', consoleUuid: 'c3' }), { kind: 'connect' });
   const failed: ConsoleState = { kind: 'disconnected', message: 'x', code: undefined, attempt: 1, retryInMs: 1000 };
   assert.deepEqual(planForTarget(failed, 'c1', { kind: 'ready', consoleUuid: 'c1' }), { kind: 'connect' });

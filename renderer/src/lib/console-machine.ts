@@ -27,6 +27,8 @@ export type ConsoleState =
   | { kind: 'connecting'; step: ConnectStep; attempt: number }
   | { kind: 'connected'; attempt: number }
   | { kind: 'not-running'; powerState: PowerState | 'unknown' }
+  /** Running, but the inventory lists no console of this kind: said plainly (no spinner); attaches when one appears. */
+  | { kind: 'unavailable'; message: string }
   | { kind: 'disconnected'; message: string; code: ErrorCode | undefined; attempt: number; retryInMs: number | undefined };
 
 /** Inputs to the machine. */
@@ -37,7 +39,8 @@ export type ConsoleEvent =
   | { type: 'socket-open' }
   | { type: 'connected' }
   | { type: 'failed'; message: string; code: ErrorCode | undefined; retry?: RetryHint }
-  | { type: 'not-running'; powerState: PowerState | 'unknown' };
+  | { type: 'not-running'; powerState: PowerState | 'unknown' }
+  | { type: 'unavailable'; message: string };
 
 /** How a failure may be retried: at once (console replaced), never (only the user's Reconnect), or by policy. */
 export type RetryHint = 'now' | 'never' | 'policy';
@@ -90,6 +93,8 @@ export function consoleTransition(state: ConsoleState, event: ConsoleEvent): Con
       return { kind: 'waiting', detail: event.detail };
     case 'not-running':
       return { kind: 'not-running', powerState: event.powerState };
+    case 'unavailable':
+      return { kind: 'unavailable', message: event.message };
     case 'connect':
       return { kind: 'connecting', step: 'ticket', attempt: event.attempt };
     case 'ticket':
@@ -112,11 +117,13 @@ export function consoleTransition(state: ConsoleState, event: ConsoleEvent): Con
 }
 
 /** The value of the panel's `data-state` attribute (what the tests read). */
-export function dataState(state: ConsoleState): 'connecting' | 'connected' | 'disconnected' | 'not-running' {
+export function dataState(state: ConsoleState): 'connecting' | 'connected' | 'disconnected' | 'not-running' | 'no-console' {
   switch (state.kind) {
     case 'waiting':
     case 'connecting':
       return 'connecting';
+    case 'unavailable':
+      return 'no-console';
     default:
       return state.kind;
   }
@@ -208,6 +215,7 @@ export type TargetPlan =
   | { kind: 'keep' }
   | { kind: 'wait'; detail: string }
   | { kind: 'not-running'; powerState: PowerState }
+  | { kind: 'unavailable'; message: string }
   | { kind: 'gone' };
 
 /**
@@ -225,7 +233,11 @@ export function planForTarget(state: ConsoleState, attachedConsoleUuid: string |
     case 'not-running':
       return { kind: 'not-running', powerState: target.powerState };
     case 'no-console':
-      return state.kind === 'connected' ? { kind: 'keep' } : { kind: 'wait', detail: "Waiting for the VM's console…" };
+      // A running VM without a console row of this kind (no VNC, text-only guest…): say so instead
+      // of spinning; the tab attaches by itself when a console row appears.
+      return state.kind === 'connected'
+        ? { kind: 'keep' }
+        : { kind: 'unavailable', message: 'The VM is running but reports no console of this kind. The tab attaches by itself when one appears.' };
     case 'ready':
       if (state.kind === 'connected' && (target.consoleUuid === undefined || target.consoleUuid === attachedConsoleUuid)) return { kind: 'keep' };
       if (state.kind === 'connecting' && target.consoleUuid === attachedConsoleUuid) return { kind: 'keep' };

@@ -32,6 +32,7 @@ import type { ConsoleEvent, ConsoleState, ConsoleTarget, RetryHint } from './con
 import { INITIAL_CONSOLE_STATE, LOCAL_NETWORK_BLOCKED_MESSAGE, LOCAL_NETWORK_PERMISSIONS, consoleTarget, consoleTransition, localNetworkBlocked, planForTarget, targetKey } from './console-machine';
 import type { Tab } from './tabs-model';
 import { tabs } from './tabs.svelte';
+import { operationText } from './vm-commands';
 
 const log = getLogger('console');
 
@@ -239,6 +240,10 @@ export class ConsoleSession {
         this.teardown();
         this.send({ type: 'not-running', powerState: plan.powerState });
         return;
+      case 'unavailable':
+        this.teardown();
+        this.send({ type: 'unavailable', message: plan.message });
+        return;
       case 'gone':
         this.teardown();
         this.send({ type: 'wait', detail: 'This VM no longer exists in the pool.' });
@@ -264,6 +269,8 @@ export interface TabConsole {
   readonly startAction: 'start' | 'resume';
   /** Starts or resumes the VM while it is halted or suspended; undefined otherwise (no button). */
   readonly onstart: (() => void) | undefined;
+  /** The operation running on the VM ("Starting… 40 %"), if any. */
+  readonly operation: string | undefined;
 }
 
 /**
@@ -293,7 +300,10 @@ export function tabConsole(getTab: () => Tab, protocol: ConsoleProtocol, connect
       return startAction;
     },
     get onstart() {
-      return vm !== undefined && (vm.powerState === 'Halted' || vm.powerState === 'Suspended') ? start : undefined;
+      return vm !== undefined && (vm.powerState === 'Halted' || vm.powerState === 'Suspended') && vm.allowedActions.includes(startAction) ? start : undefined;
+    },
+    get operation() {
+      return vm === undefined ? undefined : operationText(vm);
     },
   };
 }

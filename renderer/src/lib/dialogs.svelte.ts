@@ -1,8 +1,8 @@
 /**
  * Which modal dialog is open. One at a time: add/edit pool, certificate trust, certificate changed,
- * password prompt, or remove-pool confirmation. Trust and password prompts also open by themselves
- * when a pool enters `awaiting-trust` or `needs-password` (see `App.svelte`); `dismissed` remembers
- * prompts the user closed so they do not pop up again for the same pool state.
+ * password prompt, remove-pool confirmation, or migrate. Prompts never open by themselves: pools that
+ * need the user are listed in the notices above the tree (one compact list, not a cascade of modals),
+ * and the user opens a prompt from there; `dismissed` remembers prompts the user closed.
  */
 
 /** The open dialog. */
@@ -13,7 +13,8 @@ export type DialogState =
   | { kind: 'trust'; poolId: string }
   | { kind: 'cert-changed'; poolId: string }
   | { kind: 'password'; poolId: string }
-  | { kind: 'remove'; poolId: string };
+  | { kind: 'remove'; poolId: string }
+  | { kind: 'migrate'; poolId: string; vmUuid: string };
 
 class Dialogs {
   current = $state<DialogState>({ kind: 'none' });

@@ -1,12 +1,13 @@
 /**
  * The console tab strip as shared state: the `tabsReducer` state, each tab's console state (for the
- * dot on the tab), and persistence through `ui:get`/`ui:set`.
+ * dot on the tab), and persistence through `ui:get`/`ui:set` — together with the other remembered UI
+ * facts (tree width, collapsed tree rows, theme).
  *
  * Persistence: `restore()` reads `ui:get` once at start; after that every change is written back with
  * `ui:set`, debounced, and never before the restore finished (so an early empty strip cannot overwrite
  * the saved tabs).
  */
-import type { ConsoleProtocol, UiState, WallSettings } from '../../../shared/contract';
+import type { ConsoleProtocol, ThemeChoice, UiState, WallSettings } from '../../../shared/contract';
 import { getLogger } from '../../../shared/log';
 import { api } from './api';
 import type { ConsoleState } from './console-machine';
@@ -30,6 +31,10 @@ class TabsStore {
   consoleStates = $state<Record<string, ConsoleState['kind']>>({});
   /** Tree width in px, persisted with the tabs. */
   treeWidth = $state<number | undefined>(undefined);
+  /** Collapsed tree rows (pool ids, host node ids), persisted. */
+  collapsed = $state.raw<ReadonlySet<string>>(new Set());
+  /** The theme choice, persisted. */
+  theme = $state<ThemeChoice>('system');
   /** The console wall's settings, persisted with the tabs (undefined: the defaults). */
   wall = $state.raw<WallSettings | undefined>(undefined);
   private restored = false;
@@ -82,6 +87,9 @@ class TabsStore {
       this.state = tabsReducer(EMPTY_TABS, { type: 'restore', ui });
       for (const t of opened) this.state = tabsReducer(this.state, { type: 'open', poolId: t.poolId, vmUuid: t.vmUuid, protocol: t.protocol });
       if (typeof ui.treeWidth === 'number') this.treeWidth = ui.treeWidth;
+      // Rows collapsed before the saved state arrived stay collapsed too.
+      if (Array.isArray(ui.collapsed)) this.collapsed = new Set([...ui.collapsed, ...this.collapsed]);
+      if (ui.theme === 'light' || ui.theme === 'dark' || ui.theme === 'system') this.theme = ui.theme;
       if (ui.wall !== undefined) this.wall = ui.wall;
     } catch (error) {
       log.warn('ui:get failed', { error });
@@ -89,6 +97,18 @@ class TabsStore {
       this.restored = true;
     }
     if (this.state.tabs.length > 0) this.scheduleSave();
+  }
+
+  /** Replaces the collapsed rows and saves them. */
+  setCollapsed(ids: ReadonlySet<string>): void {
+    this.collapsed = ids;
+    this.scheduleSave();
+  }
+
+  /** Sets the theme and saves it. */
+  setTheme(theme: ThemeChoice): void {
+    this.theme = theme;
+    this.scheduleSave();
   }
 
   /** Sets the tree width and saves it. */
@@ -110,6 +130,8 @@ class TabsStore {
       this.saveTimer = undefined;
       const ui: UiState = { ...tabsToUi(this.state) };
       if (this.treeWidth !== undefined) ui.treeWidth = this.treeWidth;
+      if (this.collapsed.size > 0) ui.collapsed = [...this.collapsed];
+      if (this.theme !== 'system') ui.theme = this.theme;
       if (this.wall !== undefined) ui.wall = this.wall;
       api()
         .invoke('ui:set', ui)
