@@ -36,8 +36,12 @@ export function describeTransport(e: unknown): string {
   if (e instanceof PortholeError) return e.message;
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'string') return code;
+  // xen-api's transports throw this for a non-2xx answer (a proxy's error page, a web server that is not xapi).
+  const status = /^unexpect statusCode (\d{3})$/.exec(e instanceof Error ? e.message : '')?.[1];
+  if (status !== undefined) return `it answered HTTP ${status}, not XAPI`;
   const name = (e as { name?: unknown } | null)?.name;
   if (name === 'TimeoutError') return 'timed out';
+  if (name === 'InvalidJson') return 'its reply was not valid JSON';
   return 'connection failed';
 }
 

@@ -16,6 +16,7 @@ import { Xapi } from 'xen-api';
 import type { Agent } from 'undici';
 import { getLogger } from '../../../shared/log';
 import { hostPort } from '../pins';
+import { readUnreadBodies } from './unread-bodies';
 
 const xenApiLog = getLogger('xen-api');
 
@@ -75,7 +76,8 @@ export class XapiConnection {
       roCallRetryOptions: { tries: 1 },
     });
     const own = this.xapi._undiciDispatcher;
-    this.xapi._undiciDispatcher = opts.agent;
+    // Composed, not replaced: the pool's pinned agent still makes every connection (see unread-bodies.ts).
+    this.xapi._undiciDispatcher = opts.agent.compose(readUnreadBodies);
     this.xapi._setUrl(this.xapi._url);
     own.close().catch(() => undefined);
   }
