@@ -376,7 +376,10 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await dialog.root.waitFor({ state: 'detached' });
     await notices.item('lab').waitFor({ state: 'detached', timeout: 30_000 });
     assert.ok(sim.stats().loginAttempts > logins, 'logged in again');
-    assert.equal(config().pools.find((p) => p.name === 'lab')?.pins.find((p) => p.address === master.address)?.fingerprint, newFp);
+    // The pin book saves in the background: wait for the file to say so (a wrong pin never turns into the new one).
+    const savedPin = (): string | undefined => config().pools.find((p) => p.name === 'lab')?.pins.find((p) => p.address === master.address)?.fingerprint;
+    await waitUntil('the new pin saved', 10_000, () => (savedPin() === newFp ? true : undefined)).catch(() => undefined);
+    assert.equal(savedPin(), newFp);
     await app.tree.root.locator('[aria-label="cache-03"]:not(.stale)').waitFor();
   });
 
