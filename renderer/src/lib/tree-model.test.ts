@@ -74,19 +74,15 @@ test('the pool row falls back to the inventory pool name when the summary is not
   assert.equal(rows[0]!.kind, 'pool');
 });
 
-test('10,000 VMs group and flatten in well under a frame budget each', () => {
+test('10,000 VMs group and flatten: every VM once, in name order, filter matches only its own', () => {
   const many: InventoryNode[] = [host('p1', 'h1', 'host')];
   for (let i = 0; i < 10_000; i++) many.push(vm('p1', `v${i}`, `vm-${i}`, i % 3 === 0 ? 'Halted' : 'Running', i % 3 === 0 ? undefined : 'h1'));
-  const t0 = performance.now();
   const groups = groupInventory([summary('p1', 'Big')], many);
-  const t1 = performance.now();
   const rows = flattenTree(groups, new Set(), '');
-  const t2 = performance.now();
   const filtered = flattenTree(groups, new Set(), 'vm-999');
   assert.equal(rows.length, 10_002);
   // vm-999 and vm-9990..vm-9999 (11 VMs) plus ancestors.
   assert.equal(filtered.filter((r) => r.kind === 'vm').length, 11);
   assert.equal(rows[2]!.name, 'vm-1');
-  assert.ok(t1 - t0 < 500, `grouping took ${t1 - t0} ms`);
-  assert.ok(t2 - t1 < 100, `flattening took ${t2 - t1} ms`);
+  // Speed is measured by `npm run bench -- ui` (filter keystroke, data → tree), not asserted here.
 });
