@@ -349,7 +349,14 @@ describe('console power features against QEMU and Xvnc', { skip }, () => {
         const items = await nav.clipboard.read();
         const item = items.find((i) => i.types.includes('image/png'));
         if (item === undefined) return '';
-        const bytes = new Uint8Array(await (await item.getType('image/png')).arrayBuffer());
+        // The copy is written asynchronously: a write landing between read() and getType() makes
+        // Chromium answer "Clipboard data has changed" — read again on the next round.
+        const blob = await item.getType('image/png').catch((e: unknown) => {
+          if ((e as { name?: unknown }).name === 'InvalidStateError') return undefined;
+          throw e;
+        });
+        if (blob === undefined) return '';
+        const bytes = new Uint8Array(await blob.arrayBuffer());
         let binary = '';
         for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
         return btoa(binary);
