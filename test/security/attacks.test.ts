@@ -9,7 +9,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +22,7 @@ import { startSyntheticVnc } from '../../electron/sim/vnc';
 import type { Simulator } from '../../electron/sim/types';
 import { addTrusted, makeManager } from '../core/helpers';
 import { FakeSource, startConsoleServer, upstreamAt, type ConsoleServer } from '../bridge/support/console-server';
-import { closed, openPage, PAGE_ORIGIN, pageStream, upgradeStatus } from '../bridge/support/ws';
+import { closed, openPage, PAGE_ORIGIN, pageStream, rawStatus, upgradeStatus } from '../bridge/support/ws';
 import { RfbClient } from '../support/rfb-client';
 import { printTable, type Row } from '../support/table';
 
@@ -115,26 +114,6 @@ async function attack(surface: string, name: string, attempt: () => Promise<{ re
 /** An HTTP answer as a table cell: refused when 4xx/5xx or cut (0). */
 const httpRefused = (status: number): { refused: boolean; answer: string } => ({ refused: status === 0 || status >= 400, answer: status === 0 ? 'cut' : String(status) });
 
-/** A raw HTTP request (full control of path and headers) to 127.0.0.1:port; resolves with the status. */
-function rawStatus(port: number, path: string, headers: Record<string, string | undefined>, method = 'GET'): Promise<number> {
-  const all: Record<string, string> = { host: `127.0.0.1:${port}` };
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined) Reflect.deleteProperty(all, k);
-    else all[k] = v;
-  }
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method, headers: all, setHost: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('upgrade', (_res, socket) => {
-      socket.destroy();
-      resolve(101);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Opens the harness API socket with these headers; resolves with 101 or the refusal status. */
 function apiStatus(path: string, headers: Record<string, string>): Promise<number> {

@@ -36,21 +36,28 @@ export function closed(ws: WebSocket): Promise<{ closeCode: number } & ConsoleCl
 
 /** Sends a WebSocket upgrade by hand; resolves with the HTTP status (101 when accepted, then closed). */
 export function upgradeStatus(port: number, path: string, headers: Record<string, string | undefined>): Promise<number> {
-  const all: Record<string, string> = {
-    host: `127.0.0.1:${port}`,
+  return rawStatus(port, path, {
     origin: PAGE_ORIGIN,
     connection: 'Upgrade',
     upgrade: 'websocket',
     'sec-websocket-version': '13',
     'sec-websocket-key': randomBytes(16).toString('base64'),
-  };
+    ...headers,
+  });
+}
+
+/**
+ * A raw HTTP request (full control of path and headers; `undefined` drops a header, `host` included)
+ * to 127.0.0.1:port; resolves with the status, 101 for an accepted upgrade (then closed).
+ */
+export function rawStatus(port: number, path: string, headers: Record<string, string | undefined>, method = 'GET'): Promise<number> {
+  const all: Record<string, string> = { host: `127.0.0.1:${port}` };
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined) Reflect.deleteProperty(all, k);
     else all[k] = v;
   }
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, headers: all, setHost: false });
-    req.on('response', (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method, headers: all, setHost: false }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
