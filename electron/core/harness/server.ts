@@ -14,6 +14,7 @@
 import { memoryOnlyCipher } from '../secret-store';
 import { createCleanupStack, startServices } from '../services';
 import type { DemoOptions } from '../../demo/provider';
+import type { SessionTiming } from '../pools/session';
 import { ensureRendererDir } from './renderer-build';
 import { startWebServer } from './web-server';
 
@@ -29,6 +30,8 @@ export interface HarnessOptions {
   rendererDir?: string;
   /** Size of the demo pool (tests and benchmarks). */
   demoOptions?: DemoOptions;
+  /** Pool session timings (tests). */
+  timing?: Partial<SessionTiming>;
 }
 
 /** A running harness. */
@@ -65,6 +68,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       allowedOrigins: [web.origin],
       harness: true,
       ...(options.demoOptions === undefined ? {} : { demoOptions: options.demoOptions }),
+      ...(options.timing === undefined ? {} : { timing: options.timing }),
     });
     stack.push(() => services.close());
     web.attach(services.backend, portOf(services.bridgeOrigin));
