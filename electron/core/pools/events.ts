@@ -15,7 +15,7 @@ import { PortholeError, type ErrorCode } from '../../../shared/errors';
 import { INVENTORY_CLASSES, type PoolInventory, type RecordTables, type XapiEvent } from '../../../shared/inventory-build';
 import { getLogger } from '../../../shared/log';
 import type { PinBook } from '../pins';
-import { fingerprintFromPem } from '../tls-pin';
+import { describePem } from '../tls-pin';
 import { describeTransport, xapiCode } from '../xapi-errors';
 import type { XapiConnection } from './xapi-adapter';
 
@@ -168,10 +168,13 @@ export async function pinMembers(ctx: EventLoopContext): Promise<void> {
       try {
         const pem = await ctx.conn.call('host.get_server_certificate', h.ref);
         if (ctx.stale() || typeof pem !== 'string') return;
-        const fp = fingerprintFromPem(pem);
-        // The master was verified by its own pin on this very connection; the pool's word does not override the user's.
-        if (h.address === master && ctx.pins.get(h.address) !== undefined) return;
-        if (ctx.pins.set(h.address, fp, 'pool')) log.info('pinned member', { pool: ctx.poolId, host: h.address });
+        const cert = describePem(pem);
+        // The master was verified by its own pin on this very connection; the pool's word does not
+        // override the user's. Only the facts of that same certificate are recorded (pins saved
+        // before facts were kept get them here).
+        const pinned = ctx.pins.get(h.address);
+        if (h.address === master && pinned !== undefined && pinned.fingerprint !== cert.fingerprint) return;
+        if (ctx.pins.set(h.address, cert.fingerprint, 'pool', cert)) log.info('pinned member', { pool: ctx.poolId, host: h.address });
       } catch (error) {
         log.warn('cannot read a host certificate', { pool: ctx.poolId, host: h.address, code: xapiCode(error) ?? describeTransport(error) });
       }

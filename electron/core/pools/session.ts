@@ -188,7 +188,7 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
     if (fingerprint !== s.certificate.fingerprint) {
       throw new PortholeError('INVALID_ARGUMENT', `The fingerprint does not match the certificate ${address} presented.`);
     }
-    this.opts.pins.set(address, fingerprint, 'user');
+    this.opts.pins.set(address, fingerprint, 'user', s.certificate);
     this.start();
   }
 
