@@ -22,8 +22,14 @@ export interface CertificateInfo {
   validTo: string;
 }
 
+/**
+ * What a pin records of the certificate it trusts besides the fingerprint (subject, issuer, validity),
+ * so a changed-certificate dialog can show old beside new. Pins saved before facts were kept have none.
+ */
+export type PinnedFacts = Partial<Omit<CertificateInfo, 'fingerprint'>>;
+
 /** A host whose certificate is pinned for a pool. */
-export interface PinnedHost {
+export interface PinnedHost extends PinnedFacts {
   address: string;
   fingerprint: string;
   /** `user` when the user accepted it, `pool` when read with host.get_server_certificate. */
@@ -44,6 +50,8 @@ export type PoolState =
       /** `unknown`: first contact. `changed`: a pinned host now shows another certificate (hard stop). */
       reason: 'unknown' | 'changed';
       previousFingerprint?: string;
+      /** What the pin recorded of the certificate trusted before (`changed` only; empty for old pins). */
+      previousCertificate?: PinnedFacts;
     }
   | { kind: 'needs-password'; message: string }
   | { kind: 'connected'; master: string }

@@ -80,7 +80,7 @@ async function add(args: string[], io: CliIo): Promise<number> {
     const id = await manager.add({ name, address, username: user, remember: false });
     if (values['trust-fingerprint'] !== undefined) manager.pinFingerprint(id, host, values['trust-fingerprint']);
     if (probed !== undefined) {
-      manager.pinFingerprint(id, host, probed.fingerprint);
+      manager.pinFingerprint(id, host, probed.fingerprint, probed);
       io.stdout.write(`Trusted on first use: ${host}\n${describe(probed)}`);
     }
     io.stdout.write(`Added pool "${name}" (${id}).\n`);
@@ -158,7 +158,7 @@ async function trust(args: string[], io: CliIo): Promise<number> {
     if (!yes) {
       throw new PortholeError('CERT_UNTRUSTED', io.stdin.isTTY === true ? 'Not trusted.' : 'Not trusted (no terminal to ask on; compare the fingerprint and pass --yes).');
     }
-    manager.pinFingerprint(pool.id, host, cert.fingerprint);
+    manager.pinFingerprint(pool.id, host, cert.fingerprint, cert);
     io.stdout.write(`Trusted ${host}.\n`);
     return 0;
   } finally {

@@ -1,12 +1,19 @@
 /**
  * Pinned certificates of one pool, and pool address parsing.
  *
- * A pin is `{address, fingerprint, source}`: `user` when the user accepted it in the trust dialog
- * (or with `--trust-fingerprint`), `pool` when the trusted master reported it with
- * `host.get_server_certificate`. Pins are per host address (all of a host's ports share its
- * certificate). Every change is handed to `onChange` so the pool manager can persist it.
+ * A pin is `{address, fingerprint, source}` plus what is known of the certificate (subject, issuer,
+ * validity: `PinnedFacts`, for the changed-certificate dialog's "trusted before" column). `source` is
+ * `user` when the user accepted it in the trust dialog (or with `--trust-fingerprint`), `pool` when the
+ * trusted master reported it with `host.get_server_certificate`. Pins are per host address (all of a
+ * host's ports share its certificate). Every change is handed to `onChange` so the pool manager can
+ * persist it.
+ *
+ * Pins saved before facts were kept hold the fingerprint alone: they load as they are (facts absent,
+ * shown as "not recorded"), and the facts are filled in the next time the same certificate is seen
+ * with them (`set` with the same fingerprint and facts is a change). The fingerprint is never changed
+ * by that: facts only ever describe the certificate the pin already trusts.
  */
-import type { PinnedHost } from '../../shared/contract';
+import type { PinnedFacts, PinnedHost } from '../../shared/contract';
 import { PortholeError } from '../../shared/errors';
 
 /** XAPI's HTTPS port. */
@@ -49,13 +56,33 @@ export function hostPort(host: string, port: number): string {
  */
 const addressOrder = new Intl.Collator(undefined, { numeric: true });
 
+/** The fact fields a pin may carry, in display order. */
+export const PIN_FACT_FIELDS = ['subject', 'issuer', 'validFrom', 'validTo'] as const;
+
+/** The facts (string fields only) of a certificate description or a stored pin; anything else is dropped. */
+export function pinnedFacts(source: object | undefined): PinnedFacts {
+  const out: PinnedFacts = {};
+  if (source === undefined) return out;
+  const record = source as Record<string, unknown>;
+  for (const field of PIN_FACT_FIELDS) {
+    const value = record[field];
+    if (typeof value === 'string' && value !== '') out[field] = value;
+  }
+  return out;
+}
+
+function sameFacts(a: PinnedFacts, b: PinnedFacts): boolean {
+  return PIN_FACT_FIELDS.every((f) => a[f] === b[f]);
+}
+
 /** The pins of one pool. */
 export class PinBook {
   private readonly pins = new Map<string, PinnedHost>();
   private readonly onChange: (pins: PinnedHost[]) => void;
 
   constructor(initial: readonly PinnedHost[], onChange: (pins: PinnedHost[]) => void = () => undefined) {
-    for (const p of initial) this.pins.set(p.address, { ...p });
+    // Stored pins are taken field by field: an old pin (fingerprint only) stays as it is.
+    for (const p of initial) this.pins.set(p.address, { address: p.address, fingerprint: p.fingerprint, source: p.source, ...pinnedFacts(p) });
     this.onChange = onChange;
   }
 
@@ -72,11 +99,18 @@ export class PinBook {
     return [...this.pins.values()].sort((a, b) => addressOrder.compare(a.address, b.address));
   }
 
-  /** Pins (or re-pins) a host. Returns true when something changed. */
-  set(address: string, fingerprint: string, source: PinnedHost['source']): boolean {
+  /**
+   * Pins (or re-pins) a host; `facts` describe that certificate (kept when the same fingerprint comes
+   * again without them). Returns true when something changed.
+   */
+  set(address: string, fingerprint: string, source: PinnedHost['source'], facts?: PinnedFacts): boolean {
     const old = this.pins.get(address);
-    if (old?.fingerprint === fingerprint && (old.source === source || old.source === 'user')) return false;
-    this.pins.set(address, { address, fingerprint, source: old?.fingerprint === fingerprint && old.source === 'user' ? 'user' : source });
+    const same = old?.fingerprint === fingerprint;
+    const known = pinnedFacts(facts);
+    const nextFacts = same && Object.keys(known).length === 0 ? pinnedFacts(old) : known;
+    const nextSource = same && old.source === 'user' ? 'user' : source;
+    if (same && old.source === nextSource && sameFacts(pinnedFacts(old), nextFacts)) return false;
+    this.pins.set(address, { address, fingerprint, source: nextSource, ...nextFacts });
     this.onChange(this.list());
     return true;
   }

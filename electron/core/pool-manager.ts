@@ -15,7 +15,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import type { CertificateInfo, PinnedHost, PoolInput, PoolState, PoolSummary, TaskInfo, UiState } from '../../shared/contract';
+import type { CertificateInfo, PinnedFacts, PinnedHost, PoolInput, PoolState, PoolSummary, TaskInfo, UiState } from '../../shared/contract';
 import { PortholeError } from '../../shared/errors';
 import type { HostNode, InventoryDiff, InventoryNode, InventorySnapshot, VmAction, VmNode } from '../../shared/inventory';
 import { getLogger } from '../../shared/log';
@@ -318,8 +318,8 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
     this.entry(id).session.trust(address, fp, replace);
   }
 
-  /** Pins a fingerprint for an address without a connection (CLI `--trust-fingerprint`). */
-  pinFingerprint(id: string, address: string, fingerprint: string): void {
+  /** Pins a fingerprint for an address without a connection (CLI `--trust-fingerprint`); `facts` when the certificate was read. */
+  pinFingerprint(id: string, address: string, fingerprint: string, facts?: PinnedFacts): void {
     const fp = normalizeFingerprint(fingerprint);
     if (fp === undefined) throw new PortholeError('INVALID_ARGUMENT', 'Not a SHA-256 fingerprint.');
     const e = this.entry(id);
@@ -327,7 +327,7 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
     if (old !== undefined && old.fingerprint !== fp) {
       throw new PortholeError('CERT_CHANGED', `${address} already has another pinned certificate (${old.fingerprint}); remove it first.`, { host: address, previousFingerprint: old.fingerprint, fingerprint: fp });
     }
-    e.pins.set(address, fp, 'user');
+    e.pins.set(address, fp, 'user', facts);
   }
 
   /** Removes a pinned certificate (explicit user action, e.g. after a certificate was legitimately replaced). */

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 /** The project root. */
@@ -86,6 +87,41 @@ export async function waitUntil<T>(what: string, timeoutMs: number, check: () =>
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** A certificate as a server serves it (read here, not from the app): the facts the dialogs show. */
+export interface ServedCertificate {
+  fingerprint: string;
+  subject: string;
+  issuer: string;
+  /** ISO 8601. */
+  validFrom: string;
+  validTo: string;
+}
+
+/**
+ * Reads the certificate a TLS server serves now with a bare handshake (nothing is written). Chain
+ * checks are off because the only use is to read what is presented.
+ */
+export function servedCertificate(host: string, port: number): Promise<ServedCertificate> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host, port, rejectUnauthorized: false }, () => {
+      const cert = socket.getPeerX509Certificate();
+      socket.destroy();
+      if (cert === undefined) {
+        reject(new Error(`${host}:${port} presented no certificate`));
+        return;
+      }
+      resolve({
+        fingerprint: cert.fingerprint256,
+        subject: cert.subject.replace(/\n/g, ', '),
+        issuer: cert.issuer.replace(/\n/g, ', '),
+        validFrom: new Date(cert.validFrom).toISOString(),
+        validTo: new Date(cert.validTo).toISOString(),
+      });
+    });
+    socket.once('error', reject);
+  });
 }
 
 /** An image as RGB bytes, row-major. */

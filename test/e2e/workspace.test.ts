@@ -22,7 +22,7 @@ import { startHarness, type Harness } from '../../electron/core/harness/server';
 import { needTools } from '../support/tools';
 import { AppPage } from './pages/app';
 import { CertChangedDialog, Notices, PageFacts, PropertiesPane, StatusBar, TOOLBAR, Toolbar } from './pages/workspace';
-import { ROOT, ensureFreshRenderer, launchBrowser, waitUntil, type BrowserSession } from './support';
+import { ROOT, VIEWPORT, ensureFreshRenderer, launchBrowser, servedCertificate, waitUntil, type BrowserSession } from './support';
 
 const run = promisify(execFile);
 
@@ -30,7 +30,7 @@ const run = promisify(execFile);
 const POWER_OP_MS = 400;
 
 interface SavedConfig {
-  pools: { id: string; name: string; address: string; pins: { address: string; fingerprint: string }[] }[];
+  pools: { id: string; name: string; address: string; username: string; pins: { address: string; fingerprint: string; issuer?: string; validFrom?: string; validTo?: string }[] }[];
   ui: { tabs: { vmUuid: string }[]; collapsed?: string[]; theme?: string };
 }
 
@@ -350,13 +350,26 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await app.tree.waitForItem('cache-03');
   });
 
-  test('a changed certificate blocks the pool: one notice, stale rows, actions disabled; Trust new certificate re-pins', async () => {
+  test('a changed certificate blocks the pool: one notice, stale rows, actions disabled; old and new certificate side by side; Trust new certificate re-pins', async () => {
     const master = sim.hosts[0]!;
     const oldFp = master.fingerprint;
+    // The certificate the master served when the pool was added, read over TLS here; the pin book
+    // records its facts in the background (from host.get_server_certificate): wait for the file.
+    const first = await servedCertificate(master.address, master.port);
+    assert.equal(first.fingerprint, oldFp);
+    const savedMasterPin = (): SavedConfig['pools'][number]['pins'][number] | undefined => config().pools.find((p) => p.name === 'lab')?.pins.find((p) => p.address === master.address);
+    await waitUntil('the facts of the first certificate saved', 10_000, () => (savedMasterPin()?.issuer !== undefined ? true : undefined));
+    assert.deepEqual(
+      { fingerprint: savedMasterPin()?.fingerprint, issuer: savedMasterPin()?.issuer, validFrom: savedMasterPin()?.validFrom, validTo: savedMasterPin()?.validTo },
+      { fingerprint: first.fingerprint, issuer: first.issuer, validFrom: first.validFrom, validTo: first.validTo },
+    );
     const newFp = await sim.faults.rotateCertificate(master.name);
     // The connection drops and comes back: the new certificate is refused before any login.
     await sim.faults.stopHost(master.name);
     await sim.faults.startHost(master.name);
+    const second = await servedCertificate(master.address, master.port);
+    assert.equal(second.fingerprint, newFp);
+    assert.notEqual(second.validFrom, first.validFrom, 'the new certificate has its own validity, so the columns can be told apart');
     const notices = new Notices(browser.page);
     await notices.item('lab').filter({ hasText: 'has changed' }).waitFor({ timeout: 30_000 });
     assert.equal(await browser.page.getByRole('dialog').count(), 0, 'no modal opens by itself');
@@ -370,6 +383,11 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await dialog.root.waitFor();
     assert.equal(await dialog.fingerprint('old'), oldFp);
     assert.equal(await dialog.fingerprint('new'), newFp);
+    // Old beside new: the old column is the certificate the simulator served first, the new one what it serves now.
+    for (const field of ['subject', 'issuer', 'validFrom', 'validTo'] as const) {
+      assert.equal(await dialog.fact('old', field), first[field], `old ${field}`);
+      assert.equal(await dialog.fact('new', field), second[field], `new ${field}`);
+    }
     assert.equal((await facts.focusedText()).trim(), 'Close', 'trusting is never the default');
     const logins = sim.stats().loginAttempts;
     await dialog.trustButton().click();
@@ -383,7 +401,7 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await app.tree.root.locator('[aria-label="cache-03"]:not(.stale)').waitFor();
   });
 
-  test('tabs: twins show their pool, All tabs menu, keyboard reorder, Reveal in tree', async () => {
+  test('tabs: twins show their pool, All tabs menu only when the strip overflows, keyboard reorder, Reveal in tree', async () => {
     // A second pool whose VMs have the same names.
     await app.addPoolButton().click();
     await app.poolDialog.root.getByLabel('Name (optional)').fill('lab2');
@@ -399,11 +417,30 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     }
     await browser.page.getByRole('tab', { name: 'web-01 · lab', exact: true }).waitFor();
     await browser.page.getByRole('tab', { name: 'web-01 · lab2', exact: true }).waitFor();
-    // All tabs menu: pick the first tab.
-    await browser.page.getByRole('button', { name: 'All tabs', exact: true }).click();
+    // Three tabs fit: no "All tabs" button.
+    const allTabs = browser.page.getByRole('button', { name: 'All tabs', exact: true });
+    assert.equal(await facts.tabStripOverflows(), false);
+    assert.equal(await allTabs.count(), 0, 'no All tabs menu while every tab is in view');
+    // A narrow window: the strip overflows, the last tab is out of view, and the menu appears.
+    await browser.page.setViewportSize({ width: 560, height: VIEWPORT.height });
+    await allTabs.waitFor();
+    assert.equal(await facts.tabStripOverflows(), true);
+    const last = app.tabs().last();
+    const lastName = (await last.getAttribute('aria-label')) ?? '';
+    await app.tabs().first().click();
+    assert.equal(await facts.inTabStripView(last), false, 'the last tab is scrolled out of view');
+    // All tabs menu: pick the last tab; it is selected and scrolled into view.
+    await allTabs.click();
     const menu = browser.page.getByRole('menu', { name: 'All tabs', exact: true });
+    await menu.getByRole('menuitem', { name: new RegExp(`^${lastName}`) }).click();
+    await browser.page.getByRole('tab', { name: lastName, exact: true, selected: true }).waitFor();
+    await waitUntil('the chosen tab in view', 5_000, async () => ((await facts.inTabStripView(last)) ? true : undefined));
+    // Wide again: everything fits, the button goes.
+    await browser.page.setViewportSize(VIEWPORT);
+    await allTabs.waitFor({ state: 'detached' });
+    assert.equal(await facts.tabStripOverflows(), false);
     const first = (await app.tabs().first().getAttribute('aria-label')) ?? '';
-    await menu.getByRole('menuitem', { name: new RegExp(`^${first}`) }).click();
+    await app.tabs().first().click();
     await browser.page.getByRole('tab', { name: first, exact: true, selected: true }).waitFor();
     // Keyboard reorder: the focused first tab moves right; the backend saves the new order.
     const uuidsBefore = (await waitUntil('saved tabs', 5_000, () => (config().ui.tabs.length === 3 ? config().ui.tabs : undefined))).map((t) => t.vmUuid);

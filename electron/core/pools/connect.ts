@@ -14,12 +14,12 @@
  *    not locked); `HOST_IS_SLAVE [master]` → that master is tried next; unreachable /
  *    `HOST_STILL_BOOTING` → next candidate, then `retry` (the session backs off).
  */
-import type { CertificateInfo, PoolState } from '../../../shared/contract';
+import type { CertificateInfo, PinnedFacts, PoolState } from '../../../shared/contract';
 import { PortholeError, type ErrorCode } from '../../../shared/errors';
 import { getLogger } from '../../../shared/log';
-import type { PinBook, PoolAddress } from '../pins';
+import { pinnedFacts, type PinBook, type PoolAddress } from '../pins';
 import { CertificateError, probeCertificate } from '../tls-pin';
-import { describeTransport, fromXapiError, isTransportFailure, xapiCode } from '../xapi-errors';
+import { answeredNotAsXapi, describeTransport, fromXapiError, isTransportFailure, xapiCode } from '../xapi-errors';
 import type { XapiConnection } from './xapi-adapter';
 
 const log = getLogger('pool');
@@ -60,6 +60,12 @@ export function candidates(configured: string, reconnecting: boolean, lastMaster
     list.push(...members);
   }
   return [...new Set(list)];
+}
+
+/** What the pin of `host` recorded of the certificate with `fingerprint` (empty for a pin saved without facts). */
+function previousFacts(pins: PinBook, host: string, fingerprint: string): PinnedFacts {
+  const pin = pins.get(host);
+  return pin?.fingerprint === fingerprint ? pinnedFacts(pin) : {};
 }
 
 function certInfo(e: CertificateError): CertificateInfo {
@@ -112,7 +118,7 @@ export async function attempt(ctx: AttemptContext): Promise<AttemptResult> {
             address: refusal.host,
             certificate: certInfo(refusal),
             reason: refusal.expected === undefined ? 'unknown' : 'changed',
-            ...(refusal.expected === undefined ? {} : { previousFingerprint: refusal.expected }),
+            ...(refusal.expected === undefined ? {} : { previousFingerprint: refusal.expected, previousCertificate: previousFacts(ctx.pins, refusal.host, refusal.expected) }),
           },
         };
       }
@@ -129,7 +135,8 @@ export async function attempt(ctx: AttemptContext): Promise<AttemptResult> {
         failure = { reason: `${host} is still starting its toolstack.`, code: 'HOST_STILL_BOOTING' };
       } else if (isTransportFailure(error)) {
         // A PortholeError from the pinned connector already names the host: do not wrap it again.
-        failure = { reason: error instanceof PortholeError ? error.message : `Cannot reach ${host}: ${describeTransport(error)}.`, code: 'HOST_UNREACHABLE' };
+        const reason = error instanceof PortholeError ? error.message : `${answeredNotAsXapi(error) ? 'Cannot log in to' : 'Cannot reach'} ${host}: ${describeTransport(error)}.`;
+        failure = { reason, code: 'HOST_UNREACHABLE' };
       } else {
         const e = fromXapiError(error, 'Logging in');
         failure = { reason: e.message, code: e.code };

@@ -1,6 +1,7 @@
 /**
  * The event loop of a connected pool: `event.from` feeding the inventory and the task tracker, and
- * member certificate pinning after each full load.
+ * member certificate pinning after each full load (started once the inventory is handed on, so the
+ * tree does not wait for one certificate call per host; `onPinning` lets console lookups wait).
  *
  * How it works: `event.from` with token "" returns every watched object (a full load, diffed by value
  * against what the page has), then blocks for changes. Replies come from the network, so
@@ -14,7 +15,7 @@ import { PortholeError, type ErrorCode } from '../../../shared/errors';
 import { INVENTORY_CLASSES, type PoolInventory, type RecordTables, type XapiEvent } from '../../../shared/inventory-build';
 import { getLogger } from '../../../shared/log';
 import type { PinBook } from '../pins';
-import { fingerprintFromPem } from '../tls-pin';
+import { describePem } from '../tls-pin';
 import { describeTransport, xapiCode } from '../xapi-errors';
 import type { XapiConnection } from './xapi-adapter';
 
@@ -97,6 +98,8 @@ export interface EventLoopContext {
   onEvents(events: readonly XapiEvent[]): void;
   /** The inventory has changes to send. */
   onInventory(): void;
+  /** Member pinning started (after a load, or when hosts came or went); it never rejects. */
+  onPinning(pinning: Promise<void>): void;
   /** A full load is in. */
   onLoaded(): void;
 }
@@ -133,20 +136,25 @@ export async function watchEvents(ctx: EventLoopContext): Promise<WatchEnd> {
     const first = token === '';
     if (first) {
       ctx.inventory.load(tablesOf(events));
-      await pinMembers(ctx);
-      if (ctx.stale()) return { ...stopped, steady };
     } else {
       ctx.inventory.applyEvents(events);
       lostInARow = 0;
       steady = true;
       if (events.some((e) => e.class === 'host' && e.operation !== 'mod')) {
-        pinMembers(ctx).catch((error: unknown) => log.warn('cannot pin the members', { pool: ctx.poolId, error }));
+        ctx.onPinning(pinMembers(ctx).catch((error: unknown) => log.warn('cannot pin the members', { pool: ctx.poolId, error })));
       }
     }
     ctx.onEvents(events);
     token = reply.token;
     if (ctx.inventory.hasChanges) ctx.onInventory();
-    if (first) ctx.onLoaded();
+    if (first) {
+      // The tree goes out first; the members' pins follow (a console lookup waits for them: onPinning).
+      const pinning = pinMembers(ctx);
+      ctx.onPinning(pinning);
+      await pinning;
+      if (ctx.stale()) return { ...stopped, steady };
+      ctx.onLoaded();
+    }
   }
 }
 
@@ -160,10 +168,13 @@ export async function pinMembers(ctx: EventLoopContext): Promise<void> {
       try {
         const pem = await ctx.conn.call('host.get_server_certificate', h.ref);
         if (ctx.stale() || typeof pem !== 'string') return;
-        const fp = fingerprintFromPem(pem);
-        // The master was verified by its own pin on this very connection; the pool's word does not override the user's.
-        if (h.address === master && ctx.pins.get(h.address) !== undefined) return;
-        if (ctx.pins.set(h.address, fp, 'pool')) log.info('pinned member', { pool: ctx.poolId, host: h.address });
+        const cert = describePem(pem);
+        // The master was verified by its own pin on this very connection; the pool's word does not
+        // override the user's. Only the facts of that same certificate are recorded (pins saved
+        // before facts were kept get them here).
+        const pinned = ctx.pins.get(h.address);
+        if (h.address === master && pinned !== undefined && pinned.fingerprint !== cert.fingerprint) return;
+        if (ctx.pins.set(h.address, cert.fingerprint, 'pool', cert)) log.info('pinned member', { pool: ctx.poolId, host: h.address });
       } catch (error) {
         log.warn('cannot read a host certificate', { pool: ctx.poolId, host: h.address, code: xapiCode(error) ?? describeTransport(error) });
       }

@@ -122,6 +122,11 @@ export class CertChangedDialog {
     return ((await this.root.locator(`[data-fingerprint="${which}"]`).textContent()) ?? '').trim();
   }
 
+  /** A fact (subject, issuer, validFrom, validTo) shown for the old or the new certificate. */
+  async fact(which: 'old' | 'new', field: 'subject' | 'issuer' | 'validFrom' | 'validTo'): Promise<string> {
+    return ((await this.root.locator(`[data-cert="${which}"][data-field="${field}"]`).textContent()) ?? '').trim();
+  }
+
   /** The deliberate re-pin button. */
   trustButton(): Locator {
     return this.root.getByRole('button', { name: 'Trust new certificate', exact: true });
@@ -145,6 +150,18 @@ export class PageFacts {
   /** The focused element's text. */
   async focusedText(): Promise<string> {
     return String(await this.page.evaluate("document.activeElement?.textContent ?? ''"));
+  }
+
+  /** True when the console tabs are wider than their strip (it scrolls). */
+  async tabStripOverflows(): Promise<boolean> {
+    return (await this.page.evaluate("(() => { const s = document.querySelector('[role=tablist]'); return s !== null && s.scrollWidth > s.clientWidth; })()")) === true;
+  }
+
+  /** True when the element is wholly inside the tab strip's visible box. */
+  async inTabStripView(element: Locator): Promise<boolean> {
+    const strip = await this.page.getByRole('tablist').boundingBox();
+    const box = await element.boundingBox();
+    return strip !== null && box !== null && box.x >= strip.x - 1 && box.x + box.width <= strip.x + strip.width + 1;
   }
 
   /** The theme the page shows (`data-theme` on <html>). */
