@@ -14,7 +14,7 @@
 import type { Events } from '../../shared/contract';
 import { getLogger } from '../../shared/log';
 import { createBackend, type Backend } from './backend';
-import { createBridge } from './bridge';
+import { createBridge, type WallStats } from './bridge';
 import { createDemoProvider, type DemoOptions } from '../demo/provider';
 import type { SessionTiming } from './pools/session';
 import { SecretStore, type SecretCipher } from './secret-store';
@@ -71,6 +71,8 @@ export interface Services {
   readonly backend: Backend;
   /** `ws://127.0.0.1:PORT`, for the CSP's connect-src. */
   readonly bridgeOrigin: string;
+  /** The console walls' live resources (tests: a hidden wall leaves none). */
+  wallStats(): WallStats;
   /** Stops the backend, the demo pool and the bridge, in that order. Idempotent. */
   close(): Promise<void>;
 }
@@ -100,7 +102,7 @@ export async function startServices(opts: ServicesOptions): Promise<Services> {
       if (state.kind === 'disconnected') bridge.closePool(id);
     });
     stack.push(() => Promise.resolve(unsubscribe()));
-    return { backend, bridgeOrigin: bridge.origin, close: () => stack.close() };
+    return { backend, bridgeOrigin: bridge.origin, wallStats: () => bridge.wallStats(), close: () => stack.close() };
   } catch (error) {
     await stack.close();
     throw error;

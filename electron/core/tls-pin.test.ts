@@ -3,14 +3,17 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import tls from 'node:tls';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { EventEmitter, once } from 'node:events';
 import { generate } from 'selfsigned';
 import { request } from 'undici';
 import { CertificateError, connectPinned, describePem, fingerprintFromPem, normalizeFingerprint, pinnedAgent, probeCertificate } from './tls-pin';
 
-async function makeServer(): Promise<{ port: number; pem: string; received: () => string; close: () => Promise<void> }> {
+async function makeServer(): Promise<{ port: number; pem: string; received: () => string; closes: EventEmitter; close: () => Promise<void> }> {
   const pems = await generate([{ name: 'commonName', value: 'xs-host.example' }], { keySize: 2048, notAfterDate: new Date(Date.now() + 30 * 86_400_000) });
   let received = '';
+  // 'closed' once per server-side socket that ended: after it, every byte its client sent has been read.
+  const closes = new EventEmitter();
   const server = tls.createServer({ key: pems.private, cert: pems.cert }, (socket) => {
     socket.on('data', (d: Buffer) => {
       received += d.toString('latin1');
@@ -18,11 +21,14 @@ async function makeServer(): Promise<{ port: number; pem: string; received: () =
     });
     socket.on('error', () => undefined);
   });
+  // On the TCP socket: a client that drops right after its handshake may never reach 'secureConnection'.
+  server.on('connection', (raw: Socket) => raw.once('close', () => closes.emit('closed')));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as AddressInfo).port,
     pem: pems.cert,
     received: () => received,
+    closes,
     close: () => new Promise<void>((r) => { server.close(() => r()); }),
   };
 }
@@ -42,9 +48,10 @@ test('fingerprints are SHA-256 of the DER in XAPI format', () => {
 });
 
 test('probe reads the certificate without writing anything', async () => {
+  const closed = once(a.closes, 'closed');
   const cert = await probeCertificate({ host: '127.0.0.1', port: a.port });
   assert.equal(cert.fingerprint, fingerprintFromPem(a.pem));
-  await new Promise((r) => setTimeout(r, 50));
+  await closed; // the server has read everything the probe's connection carried
   assert.equal(a.received(), '');
 });
 

@@ -14,6 +14,14 @@ export interface XapiFailure {
   params: string[];
 }
 
+/** A 2xx reply xen-api's transport could not parse (a truncated or foreign XML-RPC document). */
+export class UnparsedReplyError extends Error {
+  override readonly name = 'UnparsedReply';
+  constructor(method: string) {
+    super(`the reply to ${method} was not a readable XML-RPC answer`);
+  }
+}
+
 /** True when `e` is a XAPI error (code + params), as opposed to a transport failure. */
 export function isXapiFailure(e: unknown): e is XapiFailure {
   const x = e as { code?: unknown; params?: unknown } | null;
@@ -31,6 +39,12 @@ export function isTransportFailure(e: unknown): boolean {
   return !isXapiFailure(e);
 }
 
+/** True when the host did answer, but not as XAPI (an HTTP error page, JSON or XML it could not parse). */
+export function answeredNotAsXapi(e: unknown): boolean {
+  const name = (e as { name?: unknown } | null)?.name;
+  return e instanceof UnparsedReplyError || name === 'InvalidJson' || (e instanceof Error && /^unexpect statusCode \d{3}$/.test(e.message));
+}
+
 /** A short, secret-free description of a transport failure. */
 export function describeTransport(e: unknown): string {
   if (e instanceof PortholeError) return e.message;
@@ -42,6 +56,7 @@ export function describeTransport(e: unknown): string {
   const name = (e as { name?: unknown } | null)?.name;
   if (name === 'TimeoutError') return 'timed out';
   if (name === 'InvalidJson') return 'its reply was not valid JSON';
+  if (e instanceof UnparsedReplyError) return 'its reply was not valid XML-RPC';
   return 'connection failed';
 }
 

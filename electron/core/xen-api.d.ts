@@ -3,7 +3,8 @@
  *
  * Porthole constructs `Xapi` with `watchEvents: false` and drives `event.from` itself. Only
  * `core/pools/xapi-adapter.ts` touches the internals of 4.x below: it replaces the package's undici
- * dispatcher with the pinned one (`_undiciDispatcher` + `_setUrl`), reads `_sessionId`, re-logs in
+ * dispatcher with the pinned one (`_undiciDispatcher` + `_setUrl`), wraps `_createTransport` so a
+ * reply it cannot parse is named as such, reads `_sessionId`, re-logs in
  * with `_sessionOpen` after a console 401 and logs out with `_call` so it can wait for the answer.
  * They are typed here so a package upgrade that renames them fails the type check instead of
  * silently dropping the pin.
@@ -57,6 +58,8 @@ declare module 'xen-api' {
     _undiciDispatcher: Dispatcher;
     _url: XapiUrl;
     _setUrl(url: XapiUrl): void;
+    /** Makes the call function `_setUrl` installs as `_transport` (auto: JSON-RPC, then XML-RPC). */
+    _createTransport: (opts: { dispatcher: Dispatcher; url: XapiUrl }) => (method: string, args: unknown[]) => Promise<unknown>;
     _sessionOpen(): Promise<void>;
     _sessionId: string | undefined;
     /** The raw call (no session id prepended); `timeout` in ms. */

@@ -4,8 +4,10 @@
 // when the state is not reached in time) and prints what it measured.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { createBridge, type Bridge } from '../../electron/core/bridge';
+import { listenTcp } from '../../electron/core/bridge/tcp-listener';
 import type { PoolManager } from '../../electron/core/pool-manager';
 import { startSimulator } from '../../electron/sim';
 import type { Simulator } from '../../electron/sim/types';
@@ -55,6 +57,31 @@ async function within<T>(boundMs: number, what: string, p: Promise<T>): Promise<
     return { value, ms: Math.round(performance.now() - started) };
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Connects as an RFB viewer would and resolves with the reason of an RFB 3.3 security-type-0 refusal. */
+async function rfbRefusal(port: number): Promise<string> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  socket.on('error', () => undefined);
+  let got = Buffer.alloc(0);
+  let sentVersion = false;
+  try {
+    for await (const chunk of socket) {
+      got = Buffer.concat([got, chunk as Buffer]);
+      if (!sentVersion && got.length >= 12) {
+        assert.equal(got.subarray(0, 12).toString('latin1'), 'RFB 003.003\n');
+        socket.write('RFB 003.003\n');
+        sentVersion = true;
+      }
+      if (got.length >= 20 && got.length >= 20 + got.readUInt32BE(16)) {
+        assert.equal(got.readUInt32BE(12), 0, 'security type 0: the connection failed');
+        return got.subarray(20, 20 + got.readUInt32BE(16)).toString('utf8');
+      }
+    }
+    throw new Error(`the viewer's socket ended after ${got.length} bytes without a refusal`);
+  } finally {
+    socket.destroy();
   }
 }
 
@@ -197,6 +224,16 @@ test('200 then silence, and TLS up but no CONNECT answer: 4014 "silent" within t
       const { value, ms } = await within(3_000, 'the silent close', closed(await openPage(ticket.url)));
       assert.equal(value.closeCode, 4014, describe(value));
       record(fault, '4014 silent (bound 1 s here; 10 s by default)', describe(value), 3_000, ms);
+    }
+    // The same silent host seen by an external viewer (`porthole console --listen`): told why in RFB 3.3.
+    hang = false;
+    const listener = await listenTcp({ host: '127.0.0.1', port: 0, source, vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb', firstBytesTimeoutMs: 1_000 });
+    try {
+      const { value, ms } = await within(3_000, 'the viewer told why', rfbRefusal(listener.port));
+      assert.match(value, /sent no screen data within 1 s/);
+      record('200 then silence (external viewer)', 'RFB 3.3 failure with the reason (bound 1 s here)', value, 3_000, ms);
+    } finally {
+      await listener.close();
     }
   } finally {
     await host.close();

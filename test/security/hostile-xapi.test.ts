@@ -165,7 +165,7 @@ const http200 = (type: string, body: string): string => `HTTP/1.1 200 OK\r\ncont
 
 for (const c of [
   { name: 'truncated JSON', reply: http200('application/json', '{"jsonrpc":"2.0","result":"OpaqueRef:'), says: 'not valid JSON' },
-  { name: 'truncated XML', reply: http200('text/xml', '<?xml version="1.0"?><methodResponse><params><param><value><struct><member><name>Status</name>') },
+  { name: 'truncated XML', reply: http200('text/xml', '<?xml version="1.0"?><methodResponse><params><param><value><struct><member><name>Status</name>'), says: 'not valid XML-RPC' },
   { name: 'an HTML error page (502 from a proxy)', reply: htmlError(502, 'Bad Gateway', '<html><body><h1>502 Bad Gateway</h1></body></html>'), says: 'HTTP 502' },
   // The body stops short of its content-length: undici's unread body stream used to fail later, uncaught.
   { name: 'a truncated HTML error page', reply: htmlError(502, 'Bad Gateway', '<html><body><h1>502 Bad Gateway</h1></body></html>').slice(0, -7) },

@@ -7,13 +7,17 @@
  * and both directions flow with backpressure (reading one side stops while the other cannot take more).
  * When the tunnel cannot be opened, an RFB viewer is told why the way RFB 3.3 allows — the server
  * greeting, then security type 0 with the reason — so the viewer shows the message; a vt100 client gets
- * the message as text. The listener itself binds to whatever address the caller gives: the CLI only
+ * the message as text. An RFB console that answers 200 and then sends no greeting within
+ * `firstBytesTimeoutMs` is treated the same way (the viewer is told the host went silent, as the page is
+ * with close 4014); a text console may rightly stay quiet until a key is pressed, so it gets no bound.
+ * The listener itself binds to whatever address the caller gives: the CLI only
  * passes a non-loopback one when the user asked for it explicitly.
  */
 import net from 'node:net';
 import { getLogger } from '../../../shared/log';
 import { explainError } from './explain';
-import { openTunnel, type TunnelOptions } from './tunnel';
+import { ConsoleSilentError, openTunnel, type TunnelOptions } from './tunnel';
+import { FIRST_BYTES_TIMEOUT_MS } from './relay';
 import type { ConsoleSource } from '../console-source';
 import type { ConsoleProtocol } from '../../../shared/contract';
 
@@ -30,6 +34,8 @@ export interface TcpListenOptions {
   vmUuid: string;
   protocol: ConsoleProtocol;
   tunnel?: TunnelOptions;
+  /** How long an RFB console may stay silent after its 200 before the viewer is told, ms. */
+  firstBytesTimeoutMs?: number;
   /** Each connection's outcome, for the CLI's log lines. */
   onEvent?: (event: { kind: 'open' | 'closed' | 'failed'; peer: string; message?: string }) => void;
 }
@@ -86,13 +92,34 @@ export async function listenTcp(opts: TcpListenOptions): Promise<TcpConsoleListe
           return;
         }
         const tls = tunnel.socket;
-        tls.once('close', () => client.destroy());
+        const onTlsClose = (): void => {
+          client.destroy();
+        };
+        tls.once('close', onTlsClose);
         client.once('close', () => tls.destroy());
         if (tunnel.head.length > 0) client.write(tunnel.head);
+        let silent: NodeJS.Timeout | undefined;
+        if (tunnel.head.length === 0 && opts.protocol === 'rfb') {
+          const ms = opts.firstBytesTimeoutMs ?? FIRST_BYTES_TIMEOUT_MS;
+          silent = setTimeout(() => {
+            // Nothing reached the viewer yet, so it can still be given a greeting and the reason.
+            tls.off('close', onTlsClose);
+            client.unpipe(tls);
+            tls.destroy();
+            const why = explainError(new ConsoleSilentError(`The console host accepted the connection but sent no screen data within ${ms / 1000} s.`));
+            opts.onEvent?.({ kind: 'failed', peer, message: why.message });
+            refuseRfb(client, why.message);
+          }, ms);
+          client.once('close', () => clearTimeout(silent));
+        }
         // Console → viewer: stop reading TLS while the viewer's socket is full (chunks are released
         // once written, see read-ring.ts); viewer → console: pipe() does the same the other way.
         let waiting = false;
         tunnel.start((chunk, release) => {
+          if (silent !== undefined) {
+            clearTimeout(silent);
+            silent = undefined;
+          }
           if (!client.write(chunk, release) && !waiting) {
             waiting = true;
             tls.pause();

@@ -12,7 +12,8 @@
  * `close()` undoes it in reverse and is idempotent.
  */
 import { memoryOnlyCipher } from '../secret-store';
-import { createCleanupStack, startServices } from '../services';
+import { createCleanupStack, startServices, type Services } from '../services';
+import type { WallStats } from '../bridge';
 import type { DemoOptions } from '../../demo/provider';
 import type { SessionTiming } from '../pools/session';
 import { ensureRendererDir } from './renderer-build';
@@ -40,6 +41,8 @@ export interface Harness {
   readonly url: string;
   /** `http://127.0.0.1:<port>`. */
   readonly origin: string;
+  /** The bridge's console-wall resources (tests: a hidden wall leaves no socket, tunnel or timer). */
+  wallStats(): WallStats;
   /** Stops the backend, the bridge, the demo pool and the server. Idempotent. */
   close(): Promise<void>;
 }
@@ -61,8 +64,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const web = await startWebServer({ port: options.port, rendererDir });
   const stack = createCleanupStack('harness');
   stack.push(() => web.close());
+  let services: Services;
   try {
-    const services = await startServices({
+    services = await startServices({
       configDir: options.configDir,
       cipher: memoryOnlyCipher,
       allowedOrigins: [web.origin],
@@ -77,5 +81,5 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     await stack.close();
     throw error;
   }
-  return { url: web.url, origin: web.origin, close: () => stack.close() };
+  return { url: web.url, origin: web.origin, wallStats: () => services.wallStats(), close: () => stack.close() };
 }

@@ -19,7 +19,7 @@ import { PortholeError, type ErrorCode } from '../../../shared/errors';
 import { getLogger } from '../../../shared/log';
 import { pinnedFacts, type PinBook, type PoolAddress } from '../pins';
 import { CertificateError, probeCertificate } from '../tls-pin';
-import { describeTransport, fromXapiError, isTransportFailure, xapiCode } from '../xapi-errors';
+import { answeredNotAsXapi, describeTransport, fromXapiError, isTransportFailure, xapiCode } from '../xapi-errors';
 import type { XapiConnection } from './xapi-adapter';
 
 const log = getLogger('pool');
@@ -135,7 +135,8 @@ export async function attempt(ctx: AttemptContext): Promise<AttemptResult> {
         failure = { reason: `${host} is still starting its toolstack.`, code: 'HOST_STILL_BOOTING' };
       } else if (isTransportFailure(error)) {
         // A PortholeError from the pinned connector already names the host: do not wrap it again.
-        failure = { reason: error instanceof PortholeError ? error.message : `Cannot reach ${host}: ${describeTransport(error)}.`, code: 'HOST_UNREACHABLE' };
+        const reason = error instanceof PortholeError ? error.message : `${answeredNotAsXapi(error) ? 'Cannot log in to' : 'Cannot reach'} ${host}: ${describeTransport(error)}.`;
+        failure = { reason, code: 'HOST_UNREACHABLE' };
       } else {
         const e = fromXapiError(error, 'Logging in');
         failure = { reason: e.message, code: e.code };

@@ -4,7 +4,8 @@
  * - `XapiConnection` wraps one `Xapi` client. It swaps the package's own undici dispatcher (which
  *   validates chains, useless for self-signed hosts) for the pool's pinned agent (`_undiciDispatcher`
  *   + `_setUrl`), reads the session id (`_sessionId`) for the console bridge, re-logs in once after a
- *   console 401 (`_sessionOpen`), and logs out with a bounded wait (`_call('session.logout')`): the
+ *   console 401 (`_sessionOpen`), names replies the transport could not parse (`_createTransport`,
+ *   see `namingUnparsedReplies`), and logs out with a bounded wait (`_call('session.logout')`): the
  *   package's own `disconnect()` fires the logout and forgets it, so destroying the agent right after
  *   would leave the session open on the pool.
  * - xen-api logs through `@xen-orchestra/log`, whose default transport prints to the console when
@@ -17,6 +18,7 @@ import type { Agent } from 'undici';
 import { getLogger } from '../../../shared/log';
 import { hostPort } from '../pins';
 import { readUnreadBodies } from './unread-bodies';
+import { UnparsedReplyError } from '../xapi-errors';
 
 const xenApiLog = getLogger('xen-api');
 
@@ -46,6 +48,26 @@ export function routeXenApiLogs(): void {
 }
 
 routeXenApiLogs();
+
+type TransportFactory = Xapi['_createTransport'];
+
+/**
+ * Wraps xen-api's transport factory so a 2xx reply it could not parse says so. XAPI errors, socket and
+ * undici errors (all with a string `code`), non-2xx answers and invalid JSON already say what they are;
+ * anything else thrown from inside a transport is its XML-RPC parser failing on the body (a truncated
+ * or foreign document), which xen-api surfaces as a bare `TypeError` or `Error`.
+ */
+export function namingUnparsedReplies(make: TransportFactory): TransportFactory {
+  return (opts) => {
+    const call = make(opts);
+    return (method, args) =>
+      call(method, args).catch((error: unknown) => {
+        const e = error as { code?: unknown; name?: unknown; message?: unknown } | null;
+        const named = typeof e?.code === 'string' || e?.name === 'InvalidJson' || /^unexpect statusCode/.test(String(e?.message));
+        throw named ? error : new UnparsedReplyError(method);
+      });
+  };
+}
 
 /** What a connection needs. */
 export interface XapiConnectionOptions {
@@ -78,6 +100,7 @@ export class XapiConnection {
     const own = this.xapi._undiciDispatcher;
     // Composed, not replaced: the pool's pinned agent still makes every connection (see unread-bodies.ts).
     this.xapi._undiciDispatcher = opts.agent.compose(readUnreadBodies);
+    this.xapi._createTransport = namingUnparsedReplies(this.xapi._createTransport);
     this.xapi._setUrl(this.xapi._url);
     own.close().catch(() => undefined);
   }
