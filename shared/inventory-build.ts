@@ -102,6 +102,12 @@ function strMap(rec: RawRecord | undefined, field: string): Record<string, strin
   return out;
 }
 
+/** The keys of a map field (`current_operations`: task refs), without copying its values. */
+function mapKeys(rec: RawRecord | undefined, field: string): string[] {
+  const v = rec?.[field];
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v) : [];
+}
+
 function num(rec: RawRecord | undefined, field: string): number | undefined {
   const v = rec?.[field];
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
@@ -176,9 +182,9 @@ export function ipOf(networks: Record<string, string>): string | undefined {
 }
 
 /** The power actions XAPI currently allows, in the UI's order. */
-export function allowedActionsOf(allowedOperations: string[]): VmAction[] {
-  const set = new Set(allowedOperations);
-  return VM_ACTIONS.filter((a) => set.has(a));
+export function allowedActionsOf(allowedOperations: readonly string[]): VmAction[] {
+  // A linear scan: the list is a dozen short strings, cheaper than building a Set per VM.
+  return VM_ACTIONS.filter((a) => allowedOperations.includes(a));
 }
 
 /** Structural equality of plain JSON-like values (nodes), key order ignored. */
@@ -216,6 +222,36 @@ function isHvmRecord(rec: RawRecord): boolean {
   return str(rec, 'HVM_boot_policy') !== '';
 }
 
+/**
+ * The fields kept of each class's records: what the nodes and the console lookup read. A XAPI VM
+ * record has about a hundred fields (2 KB of JSON); keeping only these holds 10,000 VMs in a fraction
+ * of the memory the full records take.
+ */
+export const KEPT_FIELDS: Record<InventoryClass, readonly string[]> = {
+  pool: ['name_label', 'name_description', 'master', 'tags'],
+  host: ['uuid', 'name_label', 'address', 'enabled', 'tags', 'control_domain', 'metrics', 'software_version', 'cpu_info'],
+  host_metrics: ['live', 'memory_total', 'memory_free'],
+  vm: [
+    'uuid', 'name_label', 'name_description', 'power_state', 'is_a_template', 'is_a_snapshot', 'is_control_domain', 'resident_on',
+    'tags', 'allowed_operations', 'current_operations', 'consoles', 'domain_type', 'HVM_boot_policy', 'VCPUs_at_startup',
+    'memory_static_max', 'guest_metrics', 'metrics',
+  ],
+  vm_guest_metrics: ['os_version', 'networks', 'PV_drivers_version', 'PV_drivers_detected', 'PV_drivers_up_to_date'],
+  vm_metrics: ['VCPUs_number', 'memory_actual', 'start_time'],
+  console: ['uuid', 'protocol', 'location', 'VM'],
+  task: ['progress'],
+};
+
+/** A record with only its class's `KEPT_FIELDS` (a plain object: no kept field is named `__proto__`, and plain objects stay in V8's compact fast mode). */
+function project(cls: InventoryClass, rec: RawRecord): RawRecord {
+  const out: RawRecord = {};
+  for (const field of KEPT_FIELDS[cls]) {
+    const v = rec[field];
+    if (v !== undefined) out[field] = v;
+  }
+  return out;
+}
+
 /** Canonical class name for an event class or dump table name (`VM` → `vm`). */
 function classOf(name: string): InventoryClass | undefined {
   const lc = name.toLowerCase();
@@ -244,6 +280,8 @@ export class PoolInventory {
   private readonly emitted = new Map<string, InventoryNode>();
   /** Dirty refs (not node ids): pools, hosts and VMs whose node must be rebuilt. */
   private readonly dirty = new Set<string>();
+  /** True during `load`: `touch` marks only the record itself (everything is rebuilt anyway). */
+  private loading = false;
 
   constructor(poolId: string) {
     this.poolId = poolId;
@@ -269,10 +307,16 @@ export class PoolInventory {
     this.vmsByVmMetrics.clear();
     this.hostsByMetrics.clear();
     this.vmsByTask.clear();
-    for (const [name, rows] of Object.entries(tables)) {
-      const cls = classOf(name);
-      if (cls === undefined || rows === undefined) continue;
-      for (const [ref, rec] of Object.entries(rows)) if (isRecord(rec) && ref.length <= MAX_REF_CHARS) this.put(cls, ref, rec);
+    // Every pool, host and VM is rebuilt after a load, so the records they depend on need not mark them.
+    this.loading = true;
+    try {
+      for (const [name, rows] of Object.entries(tables)) {
+        const cls = classOf(name);
+        if (cls === undefined || rows === undefined) continue;
+        for (const [ref, rec] of Object.entries(rows)) if (isRecord(rec) && ref.length <= MAX_REF_CHARS) this.put(cls, ref, rec);
+      }
+    } finally {
+      this.loading = false;
     }
   }
 
@@ -369,7 +413,8 @@ export class PoolInventory {
     yield* this.tables.vm.keys();
   }
 
-  private put(cls: InventoryClass, ref: string, rec: RawRecord): void {
+  private put(cls: InventoryClass, ref: string, raw: RawRecord): void {
+    const rec = project(cls, raw);
     const old = this.tables[cls].get(ref);
     this.touch(cls, ref, old);
     this.tables[cls].set(ref, rec);
@@ -378,7 +423,7 @@ export class PoolInventory {
       this.vmByUuid.set(str(rec, 'uuid'), ref);
       addIndex(this.vmsByMetrics, str(rec, 'guest_metrics'), ref);
       addIndex(this.vmsByVmMetrics, str(rec, 'metrics'), ref);
-      for (const task of Object.keys(strMap(rec, 'current_operations'))) addIndex(this.vmsByTask, task, ref);
+      for (const task of mapKeys(rec, 'current_operations')) addIndex(this.vmsByTask, task, ref);
     } else if (cls === 'host') {
       if (old !== undefined) dropIndex(this.hostsByMetrics, str(old, 'metrics'), ref);
       addIndex(this.hostsByMetrics, str(rec, 'metrics'), ref);
@@ -400,11 +445,15 @@ export class PoolInventory {
     if (this.vmByUuid.get(uuid) === ref) this.vmByUuid.delete(uuid);
     dropIndex(this.vmsByMetrics, str(rec, 'guest_metrics'), ref);
     dropIndex(this.vmsByVmMetrics, str(rec, 'metrics'), ref);
-    for (const task of Object.keys(strMap(rec, 'current_operations'))) dropIndex(this.vmsByTask, task, ref);
+    for (const task of mapKeys(rec, 'current_operations')) dropIndex(this.vmsByTask, task, ref);
   }
 
   /** Marks the refs whose node depends on this record (called with the old and the new record). */
   private touch(cls: InventoryClass, ref: string, rec: RawRecord | undefined): void {
+    if (this.loading) {
+      if (cls === 'pool' || cls === 'host' || cls === 'vm') this.dirty.add(ref);
+      return;
+    }
     switch (cls) {
       case 'pool':
         this.dirty.add(ref);
@@ -505,6 +554,7 @@ export class PoolInventory {
   private buildVm(ref: string, rec: RawRecord): VmNode | undefined {
     if (bool(rec, 'is_a_template') || bool(rec, 'is_a_snapshot') || bool(rec, 'is_control_domain')) return undefined;
     const powerState = powerStateOf(str(rec, 'power_state'));
+    const allowed = strList(rec, 'allowed_operations');
     const node: VmNode = {
       kind: 'vm',
       id: this.nodeId(ref),
@@ -517,8 +567,8 @@ export class PoolInventory {
       tags: strList(rec, 'tags')
         .slice(0, MAX_TAGS)
         .map((t) => capText(t, MAX_SHORT_CHARS)),
-      allowedActions: allowedActionsOf(strList(rec, 'allowed_operations')),
-      canMigrate: strList(rec, 'allowed_operations').includes('pool_migrate'),
+      allowedActions: allowedActionsOf(allowed),
+      canMigrate: allowed.includes('pool_migrate'),
       consoles: this.consolesOf(rec),
       hvm: isHvmRecord(rec),
       tools: 'none',

@@ -44,20 +44,39 @@ function byName(a: TreeItem, b: TreeItem): number {
   return collator.compare(a.node.name, b.node.name) || a.node.id.localeCompare(b.node.id);
 }
 
-/** True when a node itself matches a lower-case filter text. */
+/** Separates the fields of a search text; a needle containing it is matched field by field. */
+const FIELD_SEPARATOR = '\n';
+
+/** Lower-case search text per node object (nodes are replaced, never mutated, so a node's text never goes stale). */
+const searchTexts = new WeakMap<InventoryNode, string>();
+
+/** The lower-case fields a node matches on, joined: name; VMs also IP, OS and tags; hosts their address. */
+function searchFields(node: InventoryNode): string[] {
+  if (node.kind === 'vm') return [node.name, node.ip ?? '', node.os ?? '', ...node.tags];
+  if (node.kind === 'host') return [node.name, node.address];
+  return [node.name];
+}
+
+/** A node's search text (computed once per node object). */
+export function searchText(node: InventoryNode): string {
+  let text = searchTexts.get(node);
+  if (text === undefined) {
+    text = searchFields(node).join(FIELD_SEPARATOR).toLowerCase();
+    searchTexts.set(node, text);
+  }
+  return text;
+}
+
+/**
+ * True when a node itself matches a lower-case filter text: a substring of its name (VMs: or of its
+ * IP, OS or a tag; hosts: or of its address), or a VM's whole uuid.
+ */
 export function nodeMatches(node: InventoryNode, needle: string): boolean {
   if (needle === '') return true;
-  if (node.name.toLowerCase().includes(needle)) return true;
-  if (node.kind === 'vm') {
-    return (
-      node.uuid.toLowerCase() === needle ||
-      (node.ip ?? '').toLowerCase().includes(needle) ||
-      (node.os ?? '').toLowerCase().includes(needle) ||
-      node.tags.some((t) => t.toLowerCase().includes(needle))
-    );
-  }
-  if (node.kind === 'host') return node.address.toLowerCase().includes(needle);
-  return false;
+  if (node.kind === 'vm' && needle.length === node.uuid.length && node.uuid.toLowerCase() === needle) return true;
+  if (!needle.includes(FIELD_SEPARATOR)) return searchText(node).includes(needle);
+  // A needle spanning the separator must not match across two fields.
+  return searchFields(node).some((f) => f.toLowerCase().includes(needle));
 }
 
 /** Builds the sorted (and optionally filtered) tree from all nodes, one root per pool. */

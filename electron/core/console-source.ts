@@ -71,11 +71,14 @@ async function askXapi(session: PoolSession, vmUuid: string, protocol: ConsolePr
 /** The console source of one pool session. */
 export function sessionConsoleSource(session: PoolSession, pin: (host: string, port: number) => string | undefined): ConsoleSource {
   return {
-    resolve(vmUuid, protocol) {
-      if (session.state.kind !== 'connected') return Promise.reject(new PortholeError('NOT_CONNECTED'));
+    async resolve(vmUuid, protocol) {
+      if (session.state.kind !== 'connected') throw new PortholeError('NOT_CONNECTED');
+      // The tree is on screen before the members' certificates are pinned: a console on a member waits for its pin.
+      await session.membersPinned();
+      if (session.state.kind !== 'connected') throw new PortholeError('NOT_CONNECTED');
       const hit = session.inventory.resolveConsole(vmUuid, protocol);
-      if (typeof hit === 'string') return Promise.reject(lookupError(hit, protocol));
-      return Promise.resolve({ location: hit.location, protocol: hit.protocol, vmUuid: hit.vmUuid, consoleUuid: hit.consoleUuid, vmName: hit.vmName });
+      if (typeof hit === 'string') throw lookupError(hit, protocol);
+      return { location: hit.location, protocol: hit.protocol, vmUuid: hit.vmUuid, consoleUuid: hit.consoleUuid, vmName: hit.vmName };
     },
     fresh: (vmUuid, protocol) => askXapi(session, vmUuid, protocol),
     sessionId: () => session.sessionId(),

@@ -155,6 +155,7 @@ export class HostServer {
         return;
       }
       try {
+        await this.state.gate(call.method);
         const result = this.tampered(call.method, await dispatch(ctx, call.method, (call.params as unknown[] | undefined) ?? []));
         await reply(200, 'application/json', JSON.stringify(v2 ? { jsonrpc: '2.0', result, id } : { result, error: null, id }));
       } catch (e) {
@@ -173,6 +174,7 @@ export class HostServer {
       return;
     }
     try {
+      await this.state.gate(call.method);
       const result = this.tampered(call.method, await dispatch(ctx, call.method, call.params));
       await reply(200, 'text/xml', encodeSuccess(result));
     } catch (e) {

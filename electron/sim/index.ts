@@ -168,6 +168,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       state.holdProgress = undefined;
       for (const resume of [...state.held]) resume();
     },
+    holdCalls: (method) => state.holdCalls(method),
   };
 
   const info = (h: HostRuntime): SimHostInfo => ({ name: h.name, uuid: h.uuid, ref: h.ref, address: h.address, port: h.port, fingerprint: h.tls.fingerprint, certificatePem: h.tls.cert });
@@ -227,6 +228,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     stop() {
       stopped ??= (async () => {
         state.closed = true;
+        state.holdCalls(undefined);
         abortAll(state);
         state.db.wake();
         await Promise.all([...servers.values()].map((s) => s.close()));

@@ -61,6 +61,9 @@ export class PoolState {
   replyDelayMs = 0;
   /** Rewrites successful RPC results (tamperReplies fault): a hostile or broken pool. */
   tamper: ((method: string, result: unknown) => unknown) | undefined;
+  /** Calls of this method wait until the hold is lifted (holdCalls fault). */
+  private heldMethod: string | undefined;
+  private readonly heldCalls: (() => void)[] = [];
   loginAttempts = 0;
   readonly connectsByStatus: Record<string, number> = {};
   /** CONNECT answers that reached a VM (200 and 503), by VM uuid then status. */
@@ -86,6 +89,18 @@ export class PoolState {
   }
 
   /** The pool object's ref. */
+  /** Waits while calls of `method` are held (holdCalls fault); at once otherwise or once stopped. */
+  async gate(method: string): Promise<void> {
+    if (method !== this.heldMethod || this.closed) return;
+    await new Promise<void>((resolve) => this.heldCalls.push(resolve));
+  }
+
+  /** Holds every call of `method` until `holdCalls(undefined)` (which lets the held ones run). */
+  holdCalls(method: string | undefined): void {
+    this.heldMethod = method;
+    if (method === undefined) for (const resume of this.heldCalls.splice(0)) resume();
+  }
+
   poolRef(): string {
     const first = this.db.rows('pool').next();
     if (first.done === true) throw new Error('no pool object');

@@ -91,6 +91,11 @@ export interface SimulatorFaults {
   holdOperations(progress: number): void;
   /** Lets held operations run on (and stops holding). */
   releaseOperations(): void;
+  /**
+   * Holds every RPC call of `method` (e.g. `host.get_server_certificate`) before it is answered, until
+   * `holdCalls(undefined)` lets the held ones run.
+   */
+  holdCalls(method: string | undefined): void;
 }
 
 export interface Simulator {

@@ -64,7 +64,8 @@ export async function run(): Promise<void> {
     target({ target: 'connect → full tree, 10k VMs (Node, reported)', figure: fig(t3 - t1, 'ms', 0), peer: `snapshot+buildTree ${fig(t3 - t2, 'ms', 1)}`, met: 'reported' });
 
     // Event-to-diff latency: another client changes a VM's power state; time until the diff names it.
-    const vms = snapshot.nodes.filter((n): n is VmNode => n.kind === 'vm').slice(0, POWER_CHANGES);
+    // Running and halted VMs only: a suspended one would need resume, not start.
+    const vms = snapshot.nodes.filter((n): n is VmNode => n.kind === 'vm' && (n.powerState === 'Running' || n.powerState === 'Halted')).slice(0, POWER_CHANGES);
     const latencies: number[] = [];
     const sizes: number[] = [];
     for (const vm of vms) {

@@ -35,7 +35,7 @@ export interface SimProcess {
 
 /** Starts `npm run sim -- ARGS` and resolves once it printed its JSON line. */
 export async function startSimProcess(args: string[]): Promise<SimProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/sim/cli.ts'), ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_SIM_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SIM_PROF_DIR}`] : []), '--import', 'tsx', join(root, 'test/sim/cli.ts'), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, PORTHOLE_LOG: process.env.PORTHOLE_LOG ?? 'warn' },

@@ -19,7 +19,7 @@
  * figures do not include the test driver's round trips; event-to-screen compares the simulator's and
  * the page's wall clocks (`performance.timeOrigin + now()`, same machine).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -70,6 +70,25 @@ function line(label: string, values: readonly number[]): void {
 
 /** The page-side instruments (plain browser JavaScript), installed before the app loads. */
 const PAGE_SCRIPT = join(import.meta.dirname, 'ui-page.js');
+
+/**
+ * With BENCH_UI_PROFILE_DIR set, records a Chromium CPU profile of the page (DevTools protocol) from
+ * this call until the returned function is called, written as `<dir>/<name>.cpuprofile` (open it in
+ * DevTools' Performance panel). Relative figures, so they stay useful on a loaded machine.
+ */
+async function pageProfile(page: Page, name: string): Promise<() => Promise<void>> {
+  const dir = process.env.BENCH_UI_PROFILE_DIR;
+  if (dir === undefined || dir === '') return () => Promise.resolve();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return async () => {
+    const { profile } = await cdp.send('Profiler.stop');
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    await cdp.detach();
+  };
+}
 
 /** Evaluates an expression of `window.__bench` in the page and returns its number. */
 async function inPage(page: Page, expression: string): Promise<number> {
@@ -160,11 +179,13 @@ async function benchBigPool(): Promise<void> {
   process.stdout.write(`simulator (own process) with ${BIG_HOSTS} hosts / ${BIG_VMS} VMs started in ${(performance.now() - t0).toFixed(0)} ms\n`);
   try {
     await withSetup(async (app, page) => {
+      const stopLoad = await pageProfile(page, 'big-load');
       const trustToTree = await addPool(app, { masterUrl: sim.info.master, user: sim.info.user, password: sim.info.password, firstHost: sim.info.hosts[0]!.name });
       const dataToTree = await inPage(page, 'window.__bench.frameWhen(() => window.__bench.bigMessageAt > 0 && window.__bench.vmRows() >= 20, 60000, 0).then((t) => t - window.__bench.bigMessageAt)');
       // Same frame, counted from the Trust click (page clock): the whole tree is on screen.
       const trustToFull = await inPage(page, 'window.__bench.frameWhen(() => window.__bench.bigMessageAt > 0 && window.__bench.vmRows() >= 20, 60000, window.__bench.clickAt)');
       const dataBytes = await inPage(page, 'window.__bench.bigMessageBytes');
+      await stopLoad();
       process.stdout.write(`10k pool: Trust click → first host row in the tree: ${trustToTree.toFixed(1)} ms\n`);
       process.stdout.write(`10k pool: inventory data (${(dataBytes / 1e6).toFixed(1)} MB message) → rendered tree: ${dataToTree.toFixed(1)} ms\n`);
       process.stdout.write(`10k pool: Trust click → full tree rendered: ${trustToFull.toFixed(1)} ms\n`);
@@ -178,6 +199,7 @@ async function benchBigPool(): Promise<void> {
       const keyTimes: number[] = [];
       let unchanged = 0;
       const keys = [...target.split(''), ...target.split('').map(() => 'Backspace')];
+      const stopFilter = await pageProfile(page, 'big-filter');
       for (const key of keys) {
         await page.evaluate('window.__bench.watchTree(); window.__bench.armKeydown()');
         await page.keyboard.press(key);
@@ -187,6 +209,7 @@ async function benchBigPool(): Promise<void> {
           unchanged++;
         }
       }
+      await stopFilter();
       line('10k pool: filter keystroke → painted', keyTimes);
       const keyP95 = keyTimes.length === 0 ? undefined : percentile(keyTimes, 95);
       targetRow({ target: '10k VMs: filter keystroke → painted p95 ≤ 16 ms', figure: fig(keyP95, 'ms'), peer: `p50 ${fig(keyTimes.length === 0 ? undefined : percentile(keyTimes, 50), 'ms')}`, met: keyP95 === undefined ? undefined : keyP95 <= 16 });
@@ -196,6 +219,7 @@ async function benchBigPool(): Promise<void> {
       await box.fill(target);
       await app.tree.waitForItem(target);
       const eventTimes: number[] = [];
+      const stopPower = await pageProfile(page, 'big-power');
       for (let i = 0; i < POWER_CHANGES; i++) {
         const ref = await sim.rpc('VM.get_by_name_label', [target]).then((refs) => (refs as string[])[0]);
         const running = (await sim.rpc('VM.get_power_state', [ref])) === 'Running';
@@ -206,6 +230,7 @@ async function benchBigPool(): Promise<void> {
         const [shownAt] = await Promise.all([waiting, sim.rpc(running ? 'VM.hard_shutdown' : 'VM.start', running ? [ref] : [ref, false, false])]);
         eventTimes.push(shownAt - changedAt);
       }
+      await stopPower();
       line('10k pool: power event → tree row repainted', eventTimes);
       const eventP95 = percentile(eventTimes, 95);
       targetRow({ target: '10k VMs: power event → row repainted p95 ≤ 50 ms', figure: fig(eventP95, 'ms'), peer: `p50 ${fig(percentile(eventTimes, 50), 'ms')}`, met: eventP95 <= 50 });
@@ -302,8 +327,9 @@ async function benchHiddenTabs(): Promise<void> {
 export async function run(): Promise<void> {
   ensureFreshRenderer();
   process.stdout.write('UI benchmark (headless Chromium, web harness, simulator)\n');
-  // BENCH_UI_ONLY=hidden runs the hidden-tabs phase alone (quick A/B runs).
+  // BENCH_UI_ONLY=hidden or =big runs the hidden-tabs or the 10,000-VM phase alone (quick A/B runs).
   if (process.env.BENCH_UI_ONLY === 'hidden') return benchHiddenTabs();
+  if (process.env.BENCH_UI_ONLY === 'big') return benchBigPool();
   const synthetic = await benchOpens('synthetic', OPENS);
   const noQemu = needTools('qemu-system-x86_64');
   const qemu = noQemu === false ? await benchOpens('qemu', QEMU_OPENS) : [];

@@ -137,6 +137,34 @@ describe('a 3-host pool', () => {
     assert.throws(() => manager.consoleSource('nope'), { code: 'UNKNOWN_POOL' });
   });
 
+  test('the tree goes out before the members are pinned; a console lookup waits for its host pin', async (t) => {
+    const { manager, cleanup } = await makeManager();
+    t.after(cleanup);
+    t.after(() => sim.faults.holdCalls(undefined));
+    const id = await addTrusted(manager, sim);
+    sim.faults.holdCalls('host.get_server_certificate');
+    const firstDiff = new Promise<InventoryDiff>((resolve) => manager.once('diff', resolve));
+    manager.connect(id);
+    const diff = await firstDiff;
+    assert.equal(diff.upserts.filter((n) => n.kind === 'vm').length, 8, 'every VM is sent while the certificate calls are held');
+    assert.deepEqual(manager.certificates(id).map((p) => p.address), [sim.hosts[0]!.address], 'only the master is pinned so far');
+    const master = manager.snapshot().nodes.find((n) => n.kind === 'host' && n.address === sim.hosts[0]!.address)!;
+    const onMember = manager.snapshot().nodes.find((n): n is VmNode => n.kind === 'vm' && n.powerState === 'Running' && n.hostId !== undefined && n.hostId !== master.id && n.consoles.some((c) => c.protocol === 'rfb'));
+    assert.ok(onMember !== undefined, 'a running VM on a member');
+    let settled = false;
+    const lookup = manager.consoleSource(id).resolve(onMember.uuid, 'rfb').finally(() => (settled = true));
+    const ready = manager.waitReady(id);
+    // The certificate calls are held at the simulator; an inventory-only lookup would have settled by now.
+    await new Promise((r) => setImmediate(r));
+    assert.equal(settled, false, 'the console lookup waits for the member pins');
+    sim.faults.holdCalls(undefined);
+    const up = await lookup;
+    await ready;
+    const memberHost = new URL(up.location).hostname;
+    assert.notEqual(memberHost, sim.hosts[0]!.address);
+    assert.equal(manager.consoleSource(id).pin(memberHost, sim.port), sim.hosts.find((h) => h.address === memberHost)!.fingerprint, 'its host is pinned when the lookup answers');
+  });
+
   test('an unreachable host backs off with jitter, capped, and says so', async (t) => {
     const { manager, cleanup } = await makeManager();
     t.after(cleanup);

@@ -1,7 +1,8 @@
 /**
- * The rig an end-to-end console suite runs on: the simulator with the fixture pool (QEMU for the
- * first running guest, Xvnc for the second), the web harness with a fresh config folder, and
- * headless Chromium showing the app. `stop()` takes it all down again.
+ * The rig an end-to-end console suite runs on: the simulator with the fixture pool (by default QEMU
+ * for the first running guest, Xvnc for the second; `kinds` chooses others), the web harness with a
+ * fresh config folder, and headless Chromium showing the app (at `deviceScaleFactor` device pixels
+ * per CSS pixel). `stop()` takes it all down again.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +11,10 @@ import { startHarness, type Harness } from '../../electron/core/harness/server';
 import { startSimulator } from '../../electron/sim/index';
 import type { Simulator } from '../../electron/sim/types';
 import { LAUNCHERS } from '../backends/index';
+import type { VncKind } from '../../electron/sim/vnc/types';
 import { ConsoleAssignment, loadPoolFixture } from './fixture';
 import { AppPage } from './pages/app';
-import { ensureFreshRenderer, launchBrowser, type BrowserSession } from './support';
+import { ensureFreshRenderer, launchBrowser, type BrowserOptions, type BrowserSession } from './support';
 
 /** A running rig. */
 export interface ConsoleRig {
@@ -20,19 +22,24 @@ export interface ConsoleRig {
   harness: Harness;
   browser: BrowserSession;
   app: AppPage;
-  qemuVm: string;
-  xvncVm: string;
+  /** The VM whose console server is of `kind` (throws when none is). */
+  vmWith(kind: VncKind): string;
   stop(): Promise<void>;
 }
 
+/** What a rig runs: the console server kinds given to the running guests in turn, and the browser's options. */
+export interface RigOptions extends BrowserOptions {
+  kinds?: readonly VncKind[];
+}
+
 /** Starts the simulator, the harness and the browser, and opens the app. */
-export async function startConsoleRig(): Promise<ConsoleRig> {
+export async function startConsoleRig(options: RigOptions = {}): Promise<ConsoleRig> {
   ensureFreshRenderer();
-  const consoles = new ConsoleAssignment();
+  const consoles = new ConsoleAssignment(options.kinds);
   const sim = await startSimulator({ ...loadPoolFixture().source, vnc: consoles.choose, launchers: LAUNCHERS, powerOpMs: 300 });
   const configDir = mkdtempSync(join(tmpdir(), 'porthole-e2e-rig-'));
   const harness = await startHarness({ port: 0, configDir, demo: false });
-  const browser = await launchBrowser();
+  const browser = await launchBrowser([], options);
   const app = new AppPage(browser.page);
   await app.open(harness.url);
   return {
@@ -40,8 +47,7 @@ export async function startConsoleRig(): Promise<ConsoleRig> {
     harness,
     browser,
     app,
-    qemuVm: consoles.vmWith('qemu'),
-    xvncVm: consoles.vmWith('xvnc'),
+    vmWith: (kind) => consoles.vmWith(kind),
     async stop() {
       await browser.close();
       await harness.close();

@@ -1,6 +1,7 @@
 /**
  * The event loop of a connected pool: `event.from` feeding the inventory and the task tracker, and
- * member certificate pinning after each full load.
+ * member certificate pinning after each full load (started once the inventory is handed on, so the
+ * tree does not wait for one certificate call per host; `onPinning` lets console lookups wait).
  *
  * How it works: `event.from` with token "" returns every watched object (a full load, diffed by value
  * against what the page has), then blocks for changes. Replies come from the network, so
@@ -97,6 +98,8 @@ export interface EventLoopContext {
   onEvents(events: readonly XapiEvent[]): void;
   /** The inventory has changes to send. */
   onInventory(): void;
+  /** Member pinning started (after a load, or when hosts came or went); it never rejects. */
+  onPinning(pinning: Promise<void>): void;
   /** A full load is in. */
   onLoaded(): void;
 }
@@ -133,20 +136,25 @@ export async function watchEvents(ctx: EventLoopContext): Promise<WatchEnd> {
     const first = token === '';
     if (first) {
       ctx.inventory.load(tablesOf(events));
-      await pinMembers(ctx);
-      if (ctx.stale()) return { ...stopped, steady };
     } else {
       ctx.inventory.applyEvents(events);
       lostInARow = 0;
       steady = true;
       if (events.some((e) => e.class === 'host' && e.operation !== 'mod')) {
-        pinMembers(ctx).catch((error: unknown) => log.warn('cannot pin the members', { pool: ctx.poolId, error }));
+        ctx.onPinning(pinMembers(ctx).catch((error: unknown) => log.warn('cannot pin the members', { pool: ctx.poolId, error })));
       }
     }
     ctx.onEvents(events);
     token = reply.token;
     if (ctx.inventory.hasChanges) ctx.onInventory();
-    if (first) ctx.onLoaded();
+    if (first) {
+      // The tree goes out first; the members' pins follow (a console lookup waits for them: onPinning).
+      const pinning = pinMembers(ctx);
+      ctx.onPinning(pinning);
+      await pinning;
+      if (ctx.stale()) return { ...stopped, steady };
+      ctx.onLoaded();
+    }
   }
 }
 

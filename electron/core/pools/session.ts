@@ -84,6 +84,8 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
   /** The master of the last successful login (first candidate when reconnecting). */
   private lastMaster: string | undefined;
   private isLoaded = false;
+  /** Member pinning in flight (the tree is shown before it is done; console lookups wait for it). */
+  private pinning: Promise<void> | undefined;
 
   constructor(opts: PoolSessionOptions) {
     super();
@@ -114,6 +116,11 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
   /** True once the current connection's first full inventory load is in. */
   get loaded(): boolean {
     return this.isLoaded;
+  }
+
+  /** Resolves once the member pinning in flight (if any) is done, so every member's pin is in place. */
+  membersPinned(): Promise<void> {
+    return this.pinning ?? Promise.resolve();
   }
 
   /** Why the last attempt failed (for the CLI's exit code), if it did. */
@@ -337,6 +344,13 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
               for (const e of events) if (e.class === 'task') this.emit('task', e.ref, e.operation === 'del' ? undefined : (e.snapshot as Record<string, unknown> | undefined));
             },
             onInventory: () => this.opts.onInventory(),
+            onPinning: (pinning) => {
+              const settled = pinning.catch(() => undefined);
+              this.pinning = settled;
+              void settled.then(() => {
+                if (this.pinning === settled) this.pinning = undefined;
+              });
+            },
             onLoaded: () => {
               if (this.isLoaded) return;
               this.isLoaded = true;

@@ -4,9 +4,9 @@
  *
  * `start()` subscribes to push events first and then fetches `app:info`, `pool:list` and
  * `inventory:snapshot`, so nothing is missed between the two. Inventory diffs go through
- * `InventoryStore` (gap → re-fetch the snapshot). The node map is not deeply reactive (10,000 proxied
- * VMs would be slow); a `revision` counter is bumped on each change and the derived views (grouped
- * tree, VM index) read it.
+ * `InventoryStore` (gap → re-fetch the snapshot), which also keeps the tree's grouping and lookups
+ * (`TreeIndex`) in step change by change. Neither is deeply reactive (10,000 proxied VMs would be
+ * slow); a `revision` counter is bumped on each change and the views (grouped tree, VM index) read it.
  */
 import type { EventChannel, Events, PoolState, PoolSummary, RequestArg, RequestChannel, RequestResult, TaskInfo } from '../../../shared/contract';
 import type { HostNode, PoolNode, VmAction, VmNode } from '../../../shared/inventory';
@@ -17,7 +17,6 @@ import { InventoryStore } from './inventory-store';
 import type { Tab } from './tabs-model';
 import { tabs } from './tabs.svelte';
 import { toasts } from './toasts.svelte';
-import { groupInventory } from './tree-model';
 
 const log = getLogger('app-state');
 
@@ -58,47 +57,45 @@ class AppState {
   private resyncing = false;
   private resyncRuns = 0;
 
-  /** Pools with their sorted hosts and VMs. */
+  // The views below are kept up to date change by change by the store's `TreeIndex`. Each getter
+  // reads `revision`, so a derived value or effect that uses one re-runs on every inventory change;
+  // the maps are the index's own (read them, never change them).
+
+  /** Pools with their sorted hosts and VMs (a fresh list of pools; the children lists are the index's). */
   readonly groups = $derived.by(() => {
     const _revision = this.revision;
-    return groupInventory(this.pools, this.store.nodes.values());
+    return this.store.index.groups(this.pools);
   });
 
   /** VM nodes by `vmKey(poolId, uuid)`. */
-  readonly vms = $derived.by(() => {
+  get vms(): ReadonlyMap<string, VmNode> {
     const _revision = this.revision;
-    const entries: [string, VmNode][] = [];
-    for (const node of this.store.nodes.values()) if (node.kind === 'vm') entries.push([vmKey(node.poolId, node.uuid), node]);
-    // A fresh, never-mutated map per revision: reactivity comes from `revision`, not from the map.
-    return new Map(entries);
-  });
+    return this.store.index.vms;
+  }
 
   /** Hosts by `vmKey(poolId, controlDomainUuid)`: which uuids are dom0s. */
-  readonly controlDomains = $derived.by(() => {
+  get controlDomains(): ReadonlyMap<string, HostNode> {
     const _revision = this.revision;
-    const entries: [string, HostNode][] = [];
-    for (const node of this.store.nodes.values()) {
-      if (node.kind === 'host' && node.controlDomainUuid !== undefined) entries.push([vmKey(node.poolId, node.controlDomainUuid), node]);
-    }
-    return new Map(entries);
-  });
+    return this.store.index.controlDomains;
+  }
 
   /** Host nodes of every pool. */
-  readonly hosts = $derived.by(() => {
+  get hosts(): readonly HostNode[] {
     const _revision = this.revision;
-    const out: HostNode[] = [];
-    for (const node of this.store.nodes.values()) if (node.kind === 'host') out.push(node);
-    return out;
-  });
+    return this.store.index.hosts;
+  }
+
+  /** How many VMs a pool has. */
+  vmCount(poolId: string): number {
+    const _revision = this.revision;
+    return this.store.index.vmCount(poolId);
+  }
 
   /** Pool nodes (`name_label` etc.) by pool id. */
-  readonly poolNodes = $derived.by(() => {
+  get poolNodes(): ReadonlyMap<string, PoolNode> {
     const _revision = this.revision;
-    const entries: [string, PoolNode][] = [];
-    for (const node of this.store.nodes.values()) if (node.kind === 'pool') entries.push([node.poolId, node]);
-    // A fresh, never-mutated map per revision (as `vms`).
-    return new Map(entries);
-  });
+    return this.store.index.poolNodes;
+  }
 
   /** Calls the backend; errors propagate (callers decide whether to toast). */
   invoke<C extends RequestChannel>(channel: C, arg: RequestArg<C>): Promise<RequestResult<C>> {

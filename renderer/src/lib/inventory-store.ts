@@ -6,9 +6,15 @@
  * (a snapshot request is in flight) diffs are buffered; when the snapshot lands, buffered diffs that
  * continue from its version are applied and older ones dropped. A diff that does not continue from the
  * current version (`from !== version`, and not already covered) is a gap: the caller re-fetches
- * `inventory:snapshot`. Mutates one `Map` in place, so a diff costs O(changes), not O(inventory).
+ * `inventory:snapshot`. Mutates one `Map` in place and hands each change to the tree's grouping
+ * (`TreeIndex`), so a diff costs O(changes · log n), not O(inventory); a diff bigger than
+ * `REGROUP_CHANGES` (a first load, a reconnect) regroups from scratch instead, which is cheaper then.
  */
 import type { InventoryDiff, InventoryNode, InventorySnapshot } from '../../../shared/inventory';
+import { TreeIndex } from './tree-index';
+
+/** Above this many changes in one diff the grouping is rebuilt rather than updated change by change. */
+export const REGROUP_CHANGES = 512;
 
 /** What happened to an offered diff. */
 export type DiffOutcome = 'applied' | 'ignored' | 'buffered' | 'gap';
@@ -17,6 +23,8 @@ export type DiffOutcome = 'applied' | 'ignored' | 'buffered' | 'gap';
 export class InventoryStore {
   /** Node id → node. Read it; change it only through the methods. */
   readonly nodes = new Map<string, InventoryNode>();
+  /** The nodes grouped and sorted for the tree, in step with `nodes`. */
+  readonly index = new TreeIndex();
   private versionValue = -1;
   private phase: 'empty' | 'syncing' | 'synced' = 'empty';
   private buffered: InventoryDiff[] = [];
@@ -43,6 +51,7 @@ export class InventoryStore {
   applySnapshot(snapshot: InventorySnapshot): 'applied' | 'gap' {
     this.nodes.clear();
     for (const node of snapshot.nodes) this.nodes.set(node.id, node);
+    this.index.reset(this.nodes.values());
     this.versionValue = snapshot.version;
     this.phase = 'synced';
     const pending = this.buffered;
@@ -62,8 +71,19 @@ export class InventoryStore {
     // Already covered by what we have (e.g. it was folded into the snapshot).
     if (diff.to <= this.versionValue) return 'ignored';
     if (diff.from !== this.versionValue) return 'gap';
-    for (const id of diff.removes) this.nodes.delete(id);
-    for (const node of diff.upserts) this.nodes.set(node.id, node);
+    const regroup = diff.removes.length + diff.upserts.length > REGROUP_CHANGES;
+    for (const id of diff.removes) {
+      const old = this.nodes.get(id);
+      if (old === undefined) continue;
+      this.nodes.delete(id);
+      if (!regroup) this.index.change(old, undefined);
+    }
+    for (const node of diff.upserts) {
+      const old = this.nodes.get(node.id);
+      this.nodes.set(node.id, node);
+      if (!regroup) this.index.change(old, node);
+    }
+    if (regroup) this.index.reset(this.nodes.values());
     this.versionValue = diff.to;
     return 'applied';
   }

@@ -2,9 +2,10 @@
  * Turns the flat inventory into the rows the tree draws: pools → hosts → resident VMs, with halted and
  * suspended VMs (no resident host) directly under their pool after the hosts.
  *
- * Two steps so each is cheap where it matters: `groupInventory` (O(n log n): sort children by name,
- * natural order) runs when the inventory or pool list changes; `flattenTree` (O(n)) runs when the
- * expansion or the filter changes and yields the visible rows in order, each with its ARIA level,
+ * Two steps so each is cheap where it matters: the grouping (`tree-index.ts`: sorted once, then kept
+ * sorted change by change; `groupInventory` is a fresh one) and `flattenTree` (O(n), matching on
+ * precomputed lower-case text) which runs when the inventory, the expansion or the filter changes
+ * and yields the visible rows in order, each with its ARIA level,
  * position in set and set size (the tree is virtualised, so only the rows in view exist in the DOM and
  * these attributes tell assistive technology the real structure).
  *
@@ -16,25 +17,11 @@
  * failed, from their `PoolSummary`.
  */
 import type { PoolSummary } from '../../../shared/contract';
-import type { HostNode, InventoryNode, PoolNode, VmNode } from '../../../shared/inventory';
+import type { HostNode, InventoryNode, VmNode } from '../../../shared/inventory';
 import { nodeMatches } from '../../../shared/tree';
+import { TreeIndex, type HostGroup, type PoolGroup } from './tree-index';
 
-/** A pool with its sorted children. */
-export interface PoolGroup {
-  poolId: string;
-  name: string;
-  summary: PoolSummary | undefined;
-  node: PoolNode | undefined;
-  hosts: HostGroup[];
-  /** VMs with no (known) resident host: halted, suspended. */
-  standalone: VmNode[];
-}
-
-/** A host with its resident VMs, sorted. */
-export interface HostGroup {
-  node: HostNode;
-  vms: VmNode[];
-}
+export type { HostGroup, PoolGroup } from './tree-index';
 
 interface RowBase {
   /** Pool rows use the pool id; host and VM rows their node id (`<poolId>/<ref>`). */
@@ -57,57 +44,11 @@ export type TreeRow =
   | (RowBase & { kind: 'host'; host: HostNode })
   | (RowBase & { kind: 'vm'; vm: VmNode });
 
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
-
-function byName(a: { name: string; id: string }, b: { name: string; id: string }): number {
-  return collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
-/** Groups inventory nodes under pools (in `pools` order, then pools only the inventory knows). */
+/** Groups inventory nodes under pools (in `pools` order, then pools only the inventory knows, by id). */
 export function groupInventory(pools: readonly PoolSummary[], nodes: Iterable<InventoryNode>): PoolGroup[] {
-  const poolNodes = new Map<string, PoolNode>();
-  const hosts: HostNode[] = [];
-  const vms: VmNode[] = [];
-  for (const node of nodes) {
-    if (node.kind === 'pool') poolNodes.set(node.poolId, node);
-    else if (node.kind === 'host') hosts.push(node);
-    else vms.push(node);
-  }
-  const groups = new Map<string, PoolGroup>();
-  const ensure = (poolId: string): PoolGroup => {
-    let group = groups.get(poolId);
-    if (group === undefined) {
-      const summary = pools.find((p) => p.id === poolId);
-      const node = poolNodes.get(poolId);
-      group = { poolId, name: summary?.name ?? node?.name ?? poolId, summary, node, hosts: [], standalone: [] };
-      groups.set(poolId, group);
-    }
-    return group;
-  };
-  for (const pool of pools) ensure(pool.id);
-  const extraPools = [...poolNodes.keys()].filter((id) => !groups.has(id)).sort();
-  for (const id of extraPools) ensure(id);
-
-  const hostGroups = new Map<string, HostGroup>();
-  const controlDomains = new Set<string>();
-  for (const host of hosts) {
-    const group: HostGroup = { node: host, vms: [] };
-    hostGroups.set(host.id, group);
-    ensure(host.poolId).hosts.push(group);
-    if (host.controlDomainUuid !== undefined) controlDomains.add(host.controlDomainUuid);
-  }
-  for (const vm of vms) {
-    if (controlDomains.has(vm.uuid)) continue;
-    const host = vm.hostId === undefined ? undefined : hostGroups.get(vm.hostId);
-    if (host !== undefined) host.vms.push(vm);
-    else ensure(vm.poolId).standalone.push(vm);
-  }
-  for (const group of groups.values()) {
-    group.hosts.sort((a, b) => byName(a.node, b.node));
-    for (const host of group.hosts) host.vms.sort(byName);
-    group.standalone.sort(byName);
-  }
-  return [...groups.values()];
+  const index = new TreeIndex();
+  index.reset(nodes);
+  return index.groups(pools);
 }
 
 /** Lower-cased, trimmed filter text; empty means "no filter". */
