@@ -77,6 +77,7 @@ const PAGE_SCRIPT = join(import.meta.dirname, 'ui-page.js');
  * DevTools' Performance panel). Relative figures, so they stay useful on a loaded machine.
  */
 async function pageProfile(page: Page, name: string): Promise<() => Promise<void>> {
+  if (process.env.BENCH_UI_TRACE_DIR !== undefined && process.env.BENCH_UI_TRACE_DIR !== '') return pageTrace(page, name, process.env.BENCH_UI_TRACE_DIR);
   const dir = process.env.BENCH_UI_PROFILE_DIR;
   if (dir === undefined || dir === '') return () => Promise.resolve();
   const cdp = await page.context().newCDPSession(page);
@@ -86,6 +87,26 @@ async function pageProfile(page: Page, name: string): Promise<() => Promise<void
   return async () => {
     const { profile } = await cdp.send('Profiler.stop');
     writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    await cdp.detach();
+  };
+}
+
+/** Like `pageProfile` with BENCH_UI_TRACE_DIR: a Chromium performance trace (`<name>.trace.json`, style, layout, paint and script). */
+async function pageTrace(page: Page, name: string, dir: string): Promise<() => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { includedCategories: ['devtools.timeline', 'v8.execute', 'blink', 'disabled-by-default-devtools.timeline'] } });
+  return async () => {
+    const done = new Promise<string>((resolve) => cdp.once('Tracing.tracingComplete', (e) => resolve(e.stream ?? '')));
+    await cdp.send('Tracing.end');
+    const stream = await done;
+    let text = '';
+    for (;;) {
+      const chunk = await cdp.send('IO.read', { handle: stream });
+      text += chunk.base64Encoded === true ? Buffer.from(chunk.data, 'base64').toString('utf8') : chunk.data;
+      if (chunk.eof) break;
+    }
+    await cdp.send('IO.close', { handle: stream });
+    writeFileSync(join(dir, `${name}.trace.json`), text);
     await cdp.detach();
   };
 }
