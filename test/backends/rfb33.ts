@@ -7,7 +7,8 @@
  * socket (`-unixsock`) with every TCP listener off (`-rfbport 0 -rfbportv6 -1 -no6 -noipv6`, and
  * `-listen 127.0.0.1` should one ever open). `-localhost` is not used: x11vnc applies it to unix
  * clients too and refuses them. x11vnc logs that it cannot set TCP_NODELAY on the unix socket; that is
- * harmless.
+ * harmless. `-debug_keyboard` makes it log every key event it receives, as a keysym (`keyLog`), so
+ * tests can check what a keysym-only server got; it also turns `-q` off.
  *
  * Difference from vncterm: vncterm drops a client that answers anything but 3.3/3.4; x11vnc
  * (libvncserver) goes along with a client answering 3.7/3.8 and sends it a 3.8 security list. A client
@@ -37,7 +38,8 @@ export async function startRfb33(opts: VncBackendOptions): Promise<XConsoleBacke
   rmSync(typedFile, { force: true });
   const x = await startXServer('Xvfb', 'Xvfb', ['-screen', '0', `${width}x${height}x24`], join(opts.workDir, 'xvfb.log'));
   const extra: Child[] = [];
-  const backend = new XConsoleBackend('rfb33', x, extra, sockets, 'rfb33.sock', typedFile);
+  const keyLog = join(opts.workDir, 'x11vnc.log');
+  const backend = new XConsoleBackend('rfb33', x, extra, sockets, 'rfb33.sock', typedFile, keyLog);
   try {
     extra.push(await startXterm(x.display, typedFile, width, height, opts.workDir));
     const args = [
@@ -54,9 +56,10 @@ export async function startRfb33(opts: VncBackendOptions): Promise<XConsoleBacke
       '-shared',
       '-norc',
       '-q',
+      '-debug_keyboard',
       '-desktop', opts.name,
     ];
-    const vnc = spawnChild('x11vnc', 'x11vnc', args, join(opts.workDir, 'x11vnc.log'));
+    const vnc = spawnChild('x11vnc', 'x11vnc', args, keyLog);
     extra.push(vnc);
     await waitForPath(sock, vnc, SOCKET_TIMEOUT_MS);
   } catch (err) {

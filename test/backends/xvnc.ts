@@ -33,6 +33,8 @@ export class XConsoleBackend implements VncBackend {
     private readonly sockets: SocketDir,
     private readonly socketName: string,
     readonly typedFile: string,
+    /** The VNC server's keyboard log, where it keeps one (rfb33: x11vnc's). */
+    readonly keyLog?: string,
   ) {}
 
   /** Process ids this server owns (for leak checks). */

@@ -24,83 +24,14 @@ import { needTools } from '../support/tools';
 import type { AppPage } from './pages/app';
 import type { ConsoleTab } from './pages/console-tab';
 import { startConsoleRig, type ConsoleRig } from './rig';
+import { expectedQcodes, producible, SAMPLE, XKB_SAYS } from './typing-expectations';
+import { ARRIVAL_TIMEOUT_MS, readText, traceSince, waitForDowns, waitForTyped } from './server-input';
 import { diffImages, equalButCursor, parsePpm, waitUntil, type BrowserSession } from './support';
 
 const skip = needTools('chromium', 'qemu-system-x86_64', 'Xvnc', 'setxkbmap', 'xdpyinfo');
 
-/** How long keys may take to show up at the server, ms. */
-const ARRIVAL_TIMEOUT_MS = 20_000;
 /** The xkb-data symbols folder. */
 const XKB_SYMBOLS = '/usr/share/X11/xkb/symbols';
-
-/** The characters the issue asks for, with spaces between and a newline. */
-const SAMPLE = 'y z @ € { } | \\ ~ ä ß é ñ\n';
-
-/**
- * What xkb-data says each sample character is, per layout: [key, level, keysym name] strokes
- * (level 2 = Shift, 3 = AltGr); a dead key is a stroke of its own. Absent: not on the layout.
- * Every entry is checked against the symbols files before it is used.
- */
-const XKB_SAYS: Record<string, Record<string, [string, number, string][]>> = {
-  us: {
-    y: [['AD06', 1, 'y']], z: [['AB01', 1, 'z']], '@': [['AE02', 2, 'at']], '{': [['AD11', 2, 'braceleft']],
-    '}': [['AD12', 2, 'braceright']], '|': [['BKSL', 2, 'bar']], '\\': [['BKSL', 1, 'backslash']], '~': [['TLDE', 2, 'asciitilde']],
-  },
-  de: {
-    y: [['AB01', 1, 'y']], z: [['AD06', 1, 'z']], '@': [['AD01', 3, 'at']], '€': [['AD03', 3, 'EuroSign']],
-    '{': [['AE07', 3, 'braceleft']], '}': [['AE10', 3, 'braceright']], '|': [['LSGT', 3, 'bar']], '\\': [['AE11', 3, 'backslash']],
-    '~': [['AD12', 3, 'asciitilde']], ä: [['AC11', 1, 'adiaeresis']], ß: [['AE11', 1, 'ssharp']],
-    é: [['AE12', 1, 'dead_acute'], ['AD03', 1, 'e']],
-  },
-};
-
-/** QEMU's qcode for each XKB key position used above (QEMU names keys after the US layout). */
-const QCODE: Record<string, string> = {
-  AD06: 'y', AB01: 'z', AE02: '2', AD11: 'bracket_left', AD12: 'bracket_right', BKSL: 'backslash', TLDE: 'grave_accent',
-  AD01: 'q', AD03: 'e', AE07: '7', AE10: '0', LSGT: 'less', AE11: 'minus', AC11: 'apostrophe', AE12: 'equal',
-};
-
-/** The qcodes pressed (down) to type `text` on `layout`, from XKB_SAYS. */
-function expectedQcodes(text: string, layout: string): string[] {
-  const out: string[] = [];
-  for (const char of Array.from(text)) {
-    if (char === ' ') out.push('spc');
-    else if (char === '\n') out.push('ret');
-    else
-      for (const [key, level] of XKB_SAYS[layout]?.[char] ?? []) {
-        if (level >= 3) out.push('alt_r');
-        if (level === 2 || level === 4) out.push('shift');
-        out.push(QCODE[key] ?? `?${key}`);
-      }
-  }
-  return out;
-}
-
-/** The sample without the characters a layout lacks. */
-function producible(text: string, layout: string): string {
-  return Array.from(text)
-    .filter((c) => c === ' ' || c === '\n' || XKB_SAYS[layout]?.[c] !== undefined)
-    .join('');
-}
-
-/** Reads a file, '' while it does not exist. */
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** The input trace of a QEMU VM from a byte offset: key downs as qcodes, and every line. */
-function traceSince(path: string, offset: number): { downs: string[]; lines: string[] } {
-  const lines = readText(path).slice(offset).split('\n').filter((l) => l.startsWith('input_event_'));
-  const downs = lines.flatMap((l) => {
-    const m = /^input_event_key_qcode .*key qcode (\S+), down 1/.exec(l);
-    return m === null ? [] : [m[1]!];
-  });
-  return { downs, lines };
-}
 
 describe('console power features against QEMU and Xvnc', { skip }, () => {
   let rig: ConsoleRig;
@@ -115,7 +46,9 @@ describe('console power features against QEMU and Xvnc', { skip }, () => {
 
   before(async () => {
     rig = await startConsoleRig();
-    ({ browser, app, sim, qemuVm, xvncVm } = rig);
+    ({ browser, app, sim } = rig);
+    qemuVm = rig.vmWith('qemu');
+    xvncVm = rig.vmWith('xvnc');
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(rig.harness.url).origin });
     const master = new URL(sim.masterUrl);
     await app.addPool({ address: master.host, username: sim.user, password: sim.password });
@@ -136,24 +69,9 @@ describe('console power features against QEMU and Xvnc', { skip }, () => {
   });
 
   /** Waits until the xterm file has grown by a line, returns the new part. */
-  async function nextTyped(offset: number): Promise<string> {
-    return waitUntil('a new line in the xterm file', ARRIVAL_TIMEOUT_MS, () => {
-      const text = readText(typedFile).slice(offset);
-      return text.endsWith('\n') ? text : undefined;
-    });
-  }
-
+  const nextTyped = (offset: number): Promise<string> => waitForTyped(typedFile, offset);
   /** Waits until QEMU's trace shows `count` key downs after `offset`. */
-  async function nextDowns(offset: number, count: number): Promise<string[]> {
-    let seen: string[] = [];
-    await waitUntil(`${count} key downs in QEMU's input trace`, ARRIVAL_TIMEOUT_MS, () => {
-      seen = traceSince(qemuTrace, offset).downs;
-      return seen.length >= count ? true : undefined;
-    }).catch((error: unknown) => {
-      throw new Error(`${String(error)}; saw ${JSON.stringify(seen)}`);
-    });
-    return seen;
-  }
+  const nextDowns = (offset: number, count: number): Promise<string[]> => waitForDowns(qemuTrace, offset, count);
 
   test('the expected key strokes are what xkb-data says', () => {
     const read = (f: string): string | undefined => readText(join(XKB_SYMBOLS, f)) || undefined;

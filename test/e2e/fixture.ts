@@ -60,11 +60,14 @@ export function loadPoolFixture(): PoolFixture {
 }
 
 /**
- * The per-VM console server choice: the first running guest the simulator starts gets `qemu`, the
- * second `xvnc`, the rest (and control domains) `synthetic`. A VM keeps its kind when it restarts.
+ * The per-VM console server choice: the running guests the simulator starts get `order`'s kinds in
+ * turn (by default the first `qemu`, the second `xvnc`), the rest (and control domains)
+ * `synthetic`. A VM keeps its kind when it restarts.
  */
 export class ConsoleAssignment {
   private readonly kinds = new Map<string, VncKind>();
+
+  constructor(private readonly order: readonly VncKind[] = ['qemu', 'xvnc']) {}
 
   /** The simulator's `vnc` option. */
   readonly choose = (vmName: string, isControlDomain: boolean): VncKind => {
@@ -72,7 +75,7 @@ export class ConsoleAssignment {
     let kind = this.kinds.get(vmName);
     if (kind === undefined) {
       const taken = new Set(this.kinds.values());
-      kind = !taken.has('qemu') ? 'qemu' : !taken.has('xvnc') ? 'xvnc' : 'synthetic';
+      kind = this.order.find((k) => !taken.has(k)) ?? 'synthetic';
       this.kinds.set(vmName, kind);
     }
     return kind;

@@ -28,14 +28,21 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
+/** Options of a browser session. */
+export interface BrowserOptions {
+  /** Device pixels per CSS pixel (2 for a HiDPI screen); 1 by default. */
+  deviceScaleFactor?: number;
+}
+
 /** Launches headless Chromium with a fresh user-data-dir (removed on close); `extraArgs` go after ours. */
-export async function launchBrowser(extraArgs: readonly string[] = []): Promise<BrowserSession> {
+export async function launchBrowser(extraArgs: readonly string[] = [], options: BrowserOptions = {}): Promise<BrowserSession> {
   const profile = mkdtempSync(join(tmpdir(), 'porthole-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport: VIEWPORT,
+    deviceScaleFactor: options.deviceScaleFactor ?? 1,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {

@@ -115,6 +115,9 @@ export async function watchEvents(ctx: EventLoopContext): Promise<WatchEnd> {
         token = '';
         continue;
       }
+      // xen-api logs in again by itself when the session died (SESSION_INVALID); a password changed
+      // at the pool since then is rejected there, and only the user can help.
+      if (code === 'SESSION_AUTHENTICATION_FAILED') return { reason: 'The pool rejected the user name or password when logging in again.', code: 'WRONG_PASSWORD', malformed: false, steady };
       return code === undefined
         ? { reason: `Lost the connection to ${conn.master} (${describeTransport(error)}).`, code: 'HOST_UNREACHABLE', malformed: false, steady }
         : { reason: `The pool answered ${code}.`, code: 'HOST_UNREACHABLE', malformed: false, steady };

@@ -46,6 +46,8 @@ export interface VncBackend {
   readonly inputTrace?: string;
   /** xvnc and rfb33: the X display number (tests set its keyboard layout with setxkbmap). */
   readonly display?: number;
+  /** rfb33 only: x11vnc's log with its keyboard debugging on (`# keyboard(down, 0x40 "at")` per key event received). */
+  readonly keyLog?: string;
 }
 
 /** Starts one VM's console server of one kind; resolves when it accepts connections. */

@@ -86,16 +86,17 @@ export class ConsoleTab {
 
   /** Fills the open Type text dialog, presses Type, waits until it has closed (typing done). */
   async typeInDialog(text: string, layout: string, beforeType?: () => Promise<void> | void): Promise<string[]> {
-    const dialog = this.page.getByRole('dialog', { name: `Type text into ${this.vmName}` });
-    await dialog.waitFor({ state: 'visible' });
-    await dialog.getByRole('textbox', { name: 'Text' }).fill(text);
-    await dialog.getByRole('combobox', { name: 'Keyboard layout' }).selectOption(layout);
-    const listing = dialog.getByRole('status', { name: 'Characters that cannot be typed' });
-    const skipped = (await listing.count()) === 0 ? [] : await listing.locator('kbd').allTextContents();
+    const dialog = this.typeTextDialog();
+    const skipped = await dialog.fill(text, layout);
     await beforeType?.();
-    await dialog.getByRole('button', { name: 'Type', exact: true }).click();
-    await dialog.waitFor({ state: 'detached', timeout: 60_000 });
+    await dialog.button('Type').click();
+    await dialog.waitClosed();
     return skipped;
+  }
+
+  /** The Type text dialog of this tab (open it with the toolbar button or Ctrl+Shift+V). */
+  typeTextDialog(): TypeTextDialog {
+    return new TypeTextDialog(this.page, this.vmName);
   }
 
   /** Closes the tab with its close button and waits until it is gone. */
@@ -108,5 +109,59 @@ export class ConsoleTab {
   /** The framebuffer pixels of the canvas. */
   async pixels(): Promise<RgbImage> {
     return readCanvas(this.canvas());
+  }
+}
+
+/** The Type text dialog: Text, Keyboard layout, the skipped characters, the confirmation, progress. */
+export class TypeTextDialog {
+  readonly root: Locator;
+
+  constructor(
+    readonly page: Page,
+    vmName: string,
+  ) {
+    this.root = page.getByRole('dialog', { name: `Type text into ${vmName}` });
+  }
+
+  /** Waits for the dialog, fills the text and chooses the layout; returns the characters listed as skipped. */
+  async fill(text: string, layout: string): Promise<string[]> {
+    await this.root.waitFor({ state: 'visible' });
+    await this.text().fill(text);
+    await this.root.getByRole('combobox', { name: 'Keyboard layout' }).selectOption(layout);
+    const listing = this.root.getByRole('status', { name: 'Characters that cannot be typed' });
+    return (await listing.count()) === 0 ? [] : listing.locator('kbd').allTextContents();
+  }
+
+  /** The text box. */
+  text(): Locator {
+    return this.root.getByRole('textbox', { name: 'Text' });
+  }
+
+  /** A button of the dialog (Type, Type all, Go back, Cancel typing, Close). */
+  button(name: 'Type' | 'Type all' | 'Go back' | 'Cancel typing' | 'Close'): Locator {
+    return this.root.getByRole('button', { name, exact: true });
+  }
+
+  /** The confirmation asked above 1,000 characters. */
+  confirmation(): Locator {
+    return this.root.getByRole('alert');
+  }
+
+  /** The note on how the server takes keys (key positions or characters). */
+  async serverNote(): Promise<string> {
+    return (await this.root.locator('p.muted').textContent())?.trim() ?? '';
+  }
+
+  /** The progress shown while typing ("Typing… done / total"), or undefined when none is shown. */
+  async progress(): Promise<{ done: number; total: number } | undefined> {
+    // allTextContents does not wait: the dialog may close (typing done) at any moment.
+    const shown = await this.root.getByRole('status', { name: 'Typing progress' }).allTextContents();
+    const m = /Typing… (\d+) \/ (\d+)/.exec(shown[0] ?? '');
+    return m === null ? undefined : { done: Number(m[1]), total: Number(m[2]) };
+  }
+
+  /** Waits until the dialog has closed (typing done or cancelled, or closed). */
+  async waitClosed(): Promise<void> {
+    await this.root.waitFor({ state: 'detached', timeout: 60_000 });
   }
 }

@@ -9,8 +9,13 @@
  */
 import type { CharStep, KeyEvent } from '../../../../shared/keyboard/type-plan';
 
-/** Time between two key events, ms (a character with Shift is four events). */
-export const TYPE_EVENT_INTERVAL_MS = 6;
+/**
+ * Time between two key events, ms (a character with Shift is four events). QEMU's VNC server holds
+ * each key event 10 ms (`kbd_default_delay_ms` in ui/input.c) and queues what comes faster, up to
+ * 1,024 entries (`queue_limit`, about 340 key events); beyond that it drops keys. Sending slower
+ * than its delay keeps that queue empty; a late timer's catch-up burst fits in it.
+ */
+export const TYPE_EVENT_INTERVAL_MS = 12;
 
 /** Where the events go (noVNC's sendKey). */
 export type KeySink = (event: KeyEvent) => void;
