@@ -21,6 +21,7 @@ import { startSimulator } from '../../electron/sim/index';
 import type { Simulator } from '../../electron/sim/types';
 import { startHarness, type Harness } from '../../electron/core/harness/server';
 import { needTools } from '../support/tools';
+import { holdConsoleAs } from '../core/helpers';
 import { AppPage } from './pages/app';
 import { CertChangedDialog, Notices, PageFacts, PropertiesPane, StatusBar, TOOLBAR, Toolbar, type ToolbarCommand } from './pages/workspace';
 import { ROOT, VIEWPORT, ensureFreshRenderer, launchBrowser, servedCertificate, waitUntil, type BrowserSession } from './support';
@@ -616,6 +617,31 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await tab.waitForState('connected');
     await treePower('db-02', 'Running');
     await browser.page.getByRole('button', { name: 'Close db-02', exact: true }).click();
+  });
+
+  test("a console another user holds (503) names them and is not retried by itself; Reconnect attaches once it is free", async () => {
+    const uuid = sim.vm('mail-05').uuid;
+    const connects = (status: string): number => sim.stats().connectsByVm[uuid]?.[status] ?? 0;
+    const holder = await holdConsoleAs(sim, 'alice', uuid);
+    sim.faults.limitConsoleSessions(true);
+    try {
+      await labRow('mail-05').click();
+      await labRow('mail-05').press('Enter');
+      const tab = app.tab('mail-05');
+      await tab.waitForState('disconnected');
+      const panel = tab.visiblePanel();
+      assert.match((await panel.textContent()) ?? '', /alice/, 'the tab says who has the console');
+      assert.doesNotMatch((await panel.textContent()) ?? '', /Trying again/, 'no automatic retry: it cannot help');
+      assert.equal(connects('503'), 1);
+    } finally {
+      sim.faults.limitConsoleSessions(false);
+      await holder.release();
+    }
+    const taken = connects('200');
+    await app.tab('mail-05').visiblePanel().getByRole('button', { name: 'Reconnect', exact: true }).click();
+    await app.tab('mail-05').waitForState('connected');
+    assert.equal(connects('200'), taken + 1, 'Reconnect made one CONNECT');
+    await browser.page.getByRole('button', { name: 'Close mail-05', exact: true }).click();
   });
 
   test('themes follow the OS and the toggle; collapsed rows are remembered across a reload', async () => {
