@@ -105,7 +105,6 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
   });
 
   test('Add pool checks before saving: unreachable and wrong password keep the dialog open and save nothing', async () => {
-    const page = browser.page;
     await app.addPoolButton().click();
     // Nothing listens on port 1 of the master's address: refused before anything is saved.
     await app.poolDialog.connect({ address: `${sim.hosts[0]!.address}:1`, username: sim.user, password: sim.password });
@@ -119,11 +118,17 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await app.poolDialog.connect({ address: new URL(sim.masterUrl).host, username: sim.user, password: 'wrong-password' });
     const trustText = await app.trustDialog.text();
     assert.ok(trustText.includes(sim.hosts[0]!.fingerprint));
+    // Back returns to the form (nothing sent); Connect again shows the certificate again.
+    await app.trustDialog.root.getByRole('button', { name: 'Back', exact: true }).click();
+    await app.poolDialog.root.getByRole('button', { name: 'Connect', exact: true }).click();
+    await app.trustDialog.text();
+    assert.equal(sim.stats().loginAttempts, loginsBefore, 'nothing was sent before Trust');
     await app.trustDialog.trustButton.click();
     await app.poolDialog.root.getByRole('alert').filter({ hasText: /rejected/ }).waitFor();
     assert.ok(sim.stats().loginAttempts > loginsBefore, 'the login reached the simulator');
     assert.equal(config().pools.length, 0, 'a pool that rejects the password is not kept');
-    await page.keyboard.press('Escape');
+    await app.poolDialog.root.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await app.poolDialog.root.waitFor({ state: 'detached' });
   });
 
   test('adds the pool; the tree shows its name_label with the name the user typed beside it', async () => {
@@ -370,6 +375,25 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await app.tree.waitForItem('cache-03');
   });
 
+  test("Migrate…'s Cancel moves nothing; the pool's Overview shows its VMs' screens", async () => {
+    const home = sim.vm('web-01').residentOn;
+    await select('web-01');
+    await toolbar.run('Migrate…');
+    const dialog = browser.page.getByRole('dialog', { name: 'Migrate web-01', exact: true });
+    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.deepEqual({ host: sim.vm('web-01').residentOn, ops: sim.vm('web-01').currentOperations }, { host: home, ops: {} });
+    // The pool's context menu → Overview: a wall of that pool, with a live picture of a running VM.
+    const pictures = sim.stats().connectsByVm[sim.vm('cache-03').uuid]?.['200'] ?? 0;
+    await (await app.tree.waitForItem('lab')).click({ button: 'right' });
+    await browser.page.getByRole('menu', { name: 'Actions for lab', exact: true }).getByRole('menuitem', { name: 'Overview', exact: true }).click();
+    await app.overview.grid.waitFor();
+    assert.equal(await app.overview.title(), 'Overview of lab');
+    await app.overview.waitForState('cache-03', 'live');
+    assert.ok((sim.stats().connectsByVm[sim.vm('cache-03').uuid]?.['200'] ?? 0) > pictures, 'the picture came over a CONNECT');
+    await app.overview.close();
+  });
+
   test('a changed certificate blocks the pool: one notice, stale rows, actions disabled; old and new certificate side by side; Trust new certificate re-pins', async () => {
     const master = sim.hosts[0]!;
     const oldFp = master.fingerprint;
@@ -410,6 +434,12 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     }
     assert.equal((await facts.focusedText()).trim(), 'Close', 'trusting is never the default');
     const logins = sim.stats().loginAttempts;
+    // Close decides nothing: the pool stays blocked and nothing is sent.
+    await dialog.root.getByRole('button', { name: 'Close', exact: true }).click();
+    await dialog.root.waitFor({ state: 'detached' });
+    await notices.item('lab').filter({ hasText: 'has changed' }).getByRole('button', { name: 'Details', exact: true }).click();
+    await dialog.root.waitFor();
+    assert.equal(sim.stats().loginAttempts, logins, 'closing the dialog sent nothing');
     await dialog.trustButton().click();
     await dialog.root.waitFor({ state: 'detached' });
     await notices.item('lab').waitFor({ state: 'detached', timeout: 30_000 });
