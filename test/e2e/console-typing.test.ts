@@ -57,10 +57,7 @@ describe('Type text: long texts on QEMU, keysyms on a server without key positio
     ({ browser, app, sim } = rig);
     qemuVm = rig.vmWith('qemu');
     rfbVm = rig.vmWith('rfb33');
-    await app.addPool({ address: new URL(sim.masterUrl).host, username: sim.user, password: sim.password });
-    await app.trustDialog.trust();
-    await app.tree.open(qemuVm);
-    await app.tab(qemuVm).waitForState('connected');
+    await rig.connect(qemuVm);
     qemuTrace = sim.vnc(qemuVm)?.inputTrace ?? '';
     assert.ok(qemuTrace !== '', 'QEMU traces its input');
   });
