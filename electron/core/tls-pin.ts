@@ -70,6 +70,25 @@ export function describePem(pem: string): CertificateDetails {
   };
 }
 
+/**
+ * The peer certificate's fingerprint in XAPI's format, read from the DER the handshake already holds
+ * (no PEM round trip, no X.509 parse: this runs on every connection, thumbnails included).
+ */
+function peerFingerprint(socket: tls.TLSSocket): string | undefined {
+  const raw = (socket.getPeerCertificate(false) as Partial<tls.PeerCertificate>).raw;
+  return raw === undefined || raw.length === 0 ? undefined : fingerprintFromDer(raw);
+}
+
+/**
+ * One client context for every handshake. `tls.connect` would otherwise build a new one per
+ * connection, loading the whole root CA store each time — for a pin that never consults it.
+ */
+let clientContext: tls.SecureContext | undefined;
+function sharedClientContext(): tls.SecureContext {
+  clientContext ??= tls.createSecureContext({ minVersion: 'TLSv1.2' });
+  return clientContext;
+}
+
 function describePeer(socket: tls.TLSSocket): CertificateDetails | undefined {
   const peer = socket.getPeerX509Certificate();
   return peer === undefined ? undefined : describePem(peer.toString());
@@ -136,7 +155,7 @@ function handshake(opts: HandshakeOptions): Promise<tls.TLSSocket> {
       // Chain validation cannot judge self-signed host certificates; the caller's fingerprint check
       // runs on this socket before any byte is written (see the header).
       rejectUnauthorized: false,
-      minVersion: 'TLSv1.2',
+      secureContext: sharedClientContext(),
       // tls.connect honours onread at run time; @types/node only declares it for net.
       ...(opts.onread === undefined ? {} : ({ onread: opts.onread } as tls.ConnectionOptions)),
     });
@@ -176,14 +195,13 @@ export async function probeCertificate(opts: HandshakeOptions): Promise<Certific
  */
 export async function connectPinned(opts: HandshakeOptions & { expected: string | undefined }): Promise<tls.TLSSocket> {
   const socket = await handshake(opts);
-  const cert = describePeer(socket);
   // The mandatory pin check: without it this socket would be unverified.
-  if (cert === undefined || opts.expected === undefined || cert.fingerprint !== opts.expected) {
-    socket.destroy();
-    if (cert === undefined) throw new PortholeError('HOST_UNREACHABLE', `${opts.host} presented no certificate.`);
-    throw new CertificateError(opts.host, opts.port, cert, opts.expected);
-  }
-  return socket;
+  const fingerprint = peerFingerprint(socket);
+  if (fingerprint !== undefined && opts.expected !== undefined && fingerprint === opts.expected) return socket;
+  const cert = describePeer(socket);
+  socket.destroy();
+  if (cert === undefined) throw new PortholeError('HOST_UNREACHABLE', `${opts.host} presented no certificate.`);
+  throw new CertificateError(opts.host, opts.port, cert, opts.expected);
 }
 
 /** Looks up the pinned fingerprint for a host address (and port), or undefined when none. */

@@ -7,7 +7,10 @@
  * console is reported, never taken) — then `ThumbnailRfbClient` reads one full frame, the socket is
  * destroyed and the frame box-filtered down (thumbnail-scale.ts). The whole fetch is bounded by
  * `timeoutMs` and by `signal` (the wall closed or stopped watching the VM); either way the socket is
- * gone when the promise settles.
+ * gone when the promise settles. Framebuffers are recycled: a wall fetches screens of the same few
+ * sizes over and over, and a fresh megabyte per picture kept the garbage collector busy (npm run
+ * bench -- wall); the spares are bounded (`MAX_SPARE_BYTES`) and zero-filled before reuse, so no pixel
+ * of one VM can show in another's thumbnail.
  */
 import { PortholeError } from '../../../shared/errors';
 import type { ConsoleSource, ConsoleUpstream } from '../console-source';
@@ -17,6 +20,29 @@ import { openTunnel } from './tunnel';
 
 /** Default limit on one whole fetch (TLS, CONNECT, handshake, one frame), ms. */
 export const FETCH_TIMEOUT_MS = 15_000;
+
+/** Most bytes of spare framebuffers kept between fetches. */
+export const MAX_SPARE_BYTES = 8 * 1024 * 1024;
+
+/** Spare framebuffers for the next fetches (see the header). */
+const spares: Uint8Array[] = [];
+let spareBytes = 0;
+
+/** A zero-filled framebuffer of `bytes`: a spare of that size when there is one. */
+function takeFramebuffer(bytes: number): Uint8Array {
+  const i = spares.findIndex((b) => b.length === bytes);
+  if (i < 0) return new Uint8Array(bytes);
+  const [buffer] = spares.splice(i, 1) as [Uint8Array];
+  spareBytes -= buffer.length;
+  return buffer.fill(0);
+}
+
+/** Keeps a framebuffer no longer read for a later fetch, within the bound. */
+function giveBackFramebuffer(buffer: Uint8Array): void {
+  if (buffer.length === 0 || spareBytes + buffer.length > MAX_SPARE_BYTES) return;
+  spares.push(buffer);
+  spareBytes += buffer.length;
+}
 
 /** Options of one fetch. */
 export interface FetchOptions {
@@ -48,11 +74,12 @@ export async function fetchThumbnail(source: ConsoleSource, upstream: ConsoleUps
     const { socket } = tunnel;
     opts.onOpen?.();
     const frame = await new Promise<ThumbnailRfbClient>((resolve, reject) => {
-      const client = new ThumbnailRfbClient((bytes) => socket.write(bytes));
+      const client = new ThumbnailRfbClient((bytes) => socket.write(bytes), takeFramebuffer);
       const finish = (error?: PortholeError): void => {
         signal.removeEventListener('abort', onAbort);
         socket.off('close', onClose);
         socket.destroy();
+        // A failed fetch keeps its framebuffer: a late chunk could still be copied into it.
         if (error === undefined) resolve(client);
         else reject(error);
       };
@@ -81,7 +108,9 @@ export async function fetchThumbnail(source: ConsoleSource, upstream: ConsoleUps
     });
     const picture = frame.frame;
     if (picture === undefined) throw new PortholeError('CONSOLE_ERROR', 'The console sent no picture.');
-    return { thumbnail: downscale(picture, opts.maxWidth, opts.maxHeight), screenWidth: picture.width, screenHeight: picture.height, upstream: tunnel.upstream };
+    const thumbnail = downscale(picture, opts.maxWidth, opts.maxHeight);
+    giveBackFramebuffer(frame.framebuffer);
+    return { thumbnail, screenWidth: picture.width, screenHeight: picture.height, upstream: tunnel.upstream };
   } finally {
     clearTimeout(timer);
   }

@@ -108,8 +108,19 @@ export class ThumbnailRfbClient {
   /** Why the client failed. */
   error: string | undefined;
 
-  /** `write` sends bytes to the server. */
-  constructor(private readonly write: (bytes: Buffer) => void) {}
+  /**
+   * `write` sends bytes to the server; `alloc` gives a zero-filled framebuffer of that many bytes (the
+   * fetch recycles them: see framebuffers in thumbnail-fetch.ts).
+   */
+  constructor(
+    private readonly write: (bytes: Buffer) => void,
+    private readonly alloc: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes),
+  ) {}
+
+  /** The framebuffer in use (to hand back once the frame has been shrunk, or the fetch failed). */
+  get framebuffer(): Uint8Array {
+    return this.pixels;
+  }
 
   /** The current state. */
   get state(): ThumbnailRfbState {
@@ -306,7 +317,7 @@ export class ThumbnailRfbClient {
     }
     this.width = width;
     this.height = height;
-    this.pixels = new Uint8Array(width * height * BYTES_PER_PIXEL);
+    this.pixels = this.alloc(width * height * BYTES_PER_PIXEL);
     this.covered = 0;
     return true;
   }

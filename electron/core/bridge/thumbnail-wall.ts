@@ -253,7 +253,9 @@ export class ThumbnailWall {
     // A page that does not keep up gets fewer pictures, not a growing queue.
     if (this.client.writableLength > PAGE_BACKLOG_BYTES) return;
     const header = encodeFrameHeader(key, thumb.width, thumb.height, Math.min(screenWidth, 0xffff), Math.min(screenHeight, 0xffff));
-    this.ws.send(Buffer.concat([header, thumb.rgba]), { binary: true, compress: false });
+    // Header and pixels as two fragments of one message: no 170 KB copy to join them.
+    this.ws.send(header, { binary: true, compress: false, fin: false });
+    this.ws.send(thumb.rgba, { binary: true, compress: false, fin: true });
     this.counters.frames++;
   }
 }
