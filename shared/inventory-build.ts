@@ -299,6 +299,28 @@ export class PoolInventory {
 
   /** Replaces every record (a full fetch or a resync after reconnecting); `takeDiff` then sends only real changes. */
   load(tables: RecordTables): void {
+    this.replaceAll(() => {
+      for (const [name, rows] of Object.entries(tables)) {
+        const cls = classOf(name);
+        if (cls === undefined || rows === undefined) continue;
+        for (const [ref, rec] of Object.entries(rows)) if (isRecord(rec) && ref.length <= MAX_REF_CHARS) this.put(cls, ref, rec);
+      }
+    });
+  }
+
+  /** Like `load`, from the events of a full `event.from` reply (token ""): every `add`/`mod` snapshot, later ones winning. */
+  loadEvents(events: readonly XapiEvent[]): void {
+    this.replaceAll(() => {
+      for (const e of events) {
+        if (e.operation === 'del') continue;
+        const cls = classOf(e.class);
+        if (cls !== undefined && typeof e.ref === 'string' && e.ref.length <= MAX_REF_CHARS && isRecord(e.snapshot)) this.put(cls, e.ref, e.snapshot);
+      }
+    });
+  }
+
+  /** Clears every record, marks every node handed out as dirty, then lets `fill` put the new records. */
+  private replaceAll(fill: () => void): void {
     for (const ref of this.allRefs()) this.dirty.add(ref);
     for (const id of this.emitted.keys()) this.dirty.add(id.slice(this.poolId.length + 1));
     for (const t of Object.values(this.tables)) t.clear();
@@ -310,11 +332,7 @@ export class PoolInventory {
     // Every pool, host and VM is rebuilt after a load, so the records they depend on need not mark them.
     this.loading = true;
     try {
-      for (const [name, rows] of Object.entries(tables)) {
-        const cls = classOf(name);
-        if (cls === undefined || rows === undefined) continue;
-        for (const [ref, rec] of Object.entries(rows)) if (isRecord(rec) && ref.length <= MAX_REF_CHARS) this.put(cls, ref, rec);
-      }
+      fill();
     } finally {
       this.loading = false;
     }

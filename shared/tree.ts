@@ -72,9 +72,14 @@ export function searchText(node: InventoryNode): string {
  * IP, OS or a tag; hosts: or of its address), or a VM's whole uuid.
  */
 export function nodeMatches(node: InventoryNode, needle: string): boolean {
+  return textMatches(node, searchText(node), needle);
+}
+
+/** `nodeMatches` with the node's `searchText` already at hand (the tree keeps them beside its lists). */
+export function textMatches(node: InventoryNode, text: string, needle: string): boolean {
   if (needle === '') return true;
   if (node.kind === 'vm' && needle.length === node.uuid.length && node.uuid.toLowerCase() === needle) return true;
-  if (!needle.includes(FIELD_SEPARATOR)) return searchText(node).includes(needle);
+  if (!needle.includes(FIELD_SEPARATOR)) return text.includes(needle);
   // A needle spanning the separator must not match across two fields.
   return searchFields(node).some((f) => f.toLowerCase().includes(needle));
 }

@@ -16,6 +16,7 @@ import { getLogger } from '../../shared/log';
 import { createBackend, type Backend } from './backend';
 import { createBridge, type WallStats } from './bridge';
 import { createDemoProvider, type DemoOptions } from '../demo/provider';
+import type { SessionTiming } from './pools/session';
 import { SecretStore, type SecretCipher } from './secret-store';
 
 const log = getLogger('services');
@@ -61,6 +62,8 @@ export interface ServicesOptions {
   harness: boolean;
   /** Size of the demo pool (tests and benchmarks). */
   demoOptions?: DemoOptions;
+  /** Pool session timings (tests: a long back-off so only "Retry now" reconnects). */
+  timing?: Partial<SessionTiming>;
 }
 
 /** The running services. */
@@ -90,6 +93,7 @@ export async function startServices(opts: ServicesOptions): Promise<Services> {
       demo: () => demo.start(),
       ...(opts.version === undefined ? {} : { version: opts.version }),
       harness: opts.harness,
+      ...(opts.timing === undefined ? {} : { timing: opts.timing }),
     });
     stack.push(() => backend.close());
     const unsubscribe = backend.on((channel, payload) => {

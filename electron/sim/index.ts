@@ -218,6 +218,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       return {
         consoleTunnels: state.tunnels.size,
         sessions: state.sessions.count(),
+        sessionsByUser: state.sessions.countByUser(),
         rpcConnections: Math.max(0, sockets - state.tunnels.size),
         loginAttempts: state.loginAttempts,
         connectsByStatus: { ...state.connectsByStatus },

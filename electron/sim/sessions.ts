@@ -103,4 +103,11 @@ export class Sessions {
   count(): number {
     return this.live.size;
   }
+
+  /** Live sessions per user name. */
+  countByUser(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const s of this.live.values()) out[s.user] = (out[s.user] ?? 0) + 1;
+    return out;
+  }
 }

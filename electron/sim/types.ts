@@ -131,6 +131,8 @@ export interface Simulator {
   stats(): {
     consoleTunnels: number;
     sessions: number;
+    /** Live sessions per user name (which credentials a client logged in with). */
+    sessionsByUser: Record<string, number>;
     rpcConnections: number;
     loginAttempts: number;
     connectsByStatus: Record<string, number>;

@@ -7,6 +7,7 @@
  * fingerprints (tls-pin's agent: verification stays on). `stop` sends SIGTERM and waits for the exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { pinnedAgent } from '../../electron/core/tls-pin';
@@ -30,6 +31,11 @@ export interface SimProcess {
   pid: number | undefined;
   /** One JSON-RPC call to the master; throws on an XAPI error. */
   rpc(method: string, params: unknown[]): Promise<unknown>;
+  /**
+   * The simulator's own time for one call, ms: request sent → response headers (it writes them with
+   * the body once the answer is serialised); the body is read and dropped, not parsed.
+   */
+  serverMs(method: string, params: unknown[]): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -52,13 +58,15 @@ export async function startSimProcess(args: string[]): Promise<SimProcess> {
   const fingerprints = new Map(info.hosts.map((h) => [h.address, h.fingerprint]));
   const agent = pinnedAgent((host) => fingerprints.get(host));
   let session: string | undefined;
-  const call = async (method: string, params: unknown[]): Promise<unknown> => {
-    const res = await request(new URL('/jsonrpc', info.master), {
+  const send = (method: string, params: unknown[]): ReturnType<typeof request> =>
+    request(new URL('/jsonrpc', info.master), {
       method: 'POST',
       dispatcher: agent,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }),
     });
+  const call = async (method: string, params: unknown[]): Promise<unknown> => {
+    const res = await send(method, params);
     const body = (await res.body.json()) as { result?: unknown; error?: { message: string; data?: string[] } };
     if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}(${(body.error.data ?? []).join(', ')})`);
     return body.result;
@@ -70,6 +78,14 @@ export async function startSimProcess(args: string[]): Promise<SimProcess> {
     async rpc(method, params) {
       session ??= (await call('session.login_with_password', [info.user, info.password, '1.0', 'porthole-bench'])) as string;
       return call(method, [session, ...params]);
+    },
+    async serverMs(method, params) {
+      session ??= (await call('session.login_with_password', [info.user, info.password, '1.0', 'porthole-bench'])) as string;
+      const t0 = performance.now();
+      const res = await send(method, [session, ...params]);
+      const ms = performance.now() - t0;
+      await res.body.dump({ limit: Number.MAX_SAFE_INTEGER });
+      return ms;
     },
     async stop() {
       await agent.close();

@@ -1,4 +1,4 @@
-/* global window, document, performance, requestAnimationFrame, MutationObserver, HTMLCanvasElement */
+/* global window, document, performance, requestAnimationFrame, MutationObserver, HTMLCanvasElement, HTMLElement */
 // Page-side instruments of the UI benchmark (test/bench/ui.ts), installed with `addInitScript` before
 // the app loads. Plain browser JavaScript: it runs inside Chromium, not under Node.
 //
@@ -51,6 +51,11 @@
       const d = ctx.getImageData(0, 0, c.width, c.height).data;
       for (let i = 0; i < d.length; i += 4 * 7) if (d[i + 3] !== 0 && (d[i] | d[i + 1] | d[i + 2]) !== 0) return true;
       return false;
+    },
+    // Rows the (virtualised) tree holds, in view or not.
+    treeRows() {
+      const tree = document.querySelector('[role="tree"]');
+      return tree instanceof HTMLElement ? Number(tree.dataset.rowCount ?? 0) : 0;
     },
     // VM rows on screen (resident VMs are at level 3, under their host).
     vmRows() {

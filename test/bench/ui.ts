@@ -5,7 +5,9 @@
  * 1. open → first painted frame: Enter on a VM in the tree until the tab's noVNC canvas first shows
  *    pixels, p50/p95 over 20 opens (each tab closed again before the next), on synthetic consoles and on
  *    real QEMU ones (when installed);
- * 2. a 10,000-VM pool (64 hosts): time from the inventory data reaching the page to a rendered tree;
+ * 2. a 10,000-VM pool (64 hosts): Trust click → the full tree (every row in the virtualised tree, the
+ *    first screen painted), with the simulator's own time for the full event.from beside it (the server's
+ *    share); time from the inventory data reaching the page to that frame;
  *    filter-keystroke latency (keydown → first painted frame after the tree changed); event-to-screen
  *    latency (the simulator changes a VM's power state → its tree item shows the new state).
  *
@@ -30,6 +32,7 @@ import { treeUsage } from './proc';
 import { startSimProcess, type SimProcess } from './sim-process';
 import { startHarness, type Harness } from '../../electron/core/harness/server';
 import { AppPage } from '../e2e/pages/app';
+import { WATCHED_CLASSES } from '../../electron/core/pools/events';
 import { ensureFreshRenderer, launchBrowser, type BrowserSession } from '../e2e/support';
 import { needTools } from '../support/tools';
 import { fig, target as targetRow } from './summary';
@@ -77,6 +80,7 @@ const PAGE_SCRIPT = join(import.meta.dirname, 'ui-page.js');
  * DevTools' Performance panel). Relative figures, so they stay useful on a loaded machine.
  */
 async function pageProfile(page: Page, name: string): Promise<() => Promise<void>> {
+  if (process.env.BENCH_UI_TRACE_DIR !== undefined && process.env.BENCH_UI_TRACE_DIR !== '') return pageTrace(page, name, process.env.BENCH_UI_TRACE_DIR);
   const dir = process.env.BENCH_UI_PROFILE_DIR;
   if (dir === undefined || dir === '') return () => Promise.resolve();
   const cdp = await page.context().newCDPSession(page);
@@ -86,6 +90,26 @@ async function pageProfile(page: Page, name: string): Promise<() => Promise<void
   return async () => {
     const { profile } = await cdp.send('Profiler.stop');
     writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    await cdp.detach();
+  };
+}
+
+/** Like `pageProfile` with BENCH_UI_TRACE_DIR: a Chromium performance trace (`<name>.trace.json`, style, layout, paint and script). */
+async function pageTrace(page: Page, name: string, dir: string): Promise<() => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { includedCategories: ['devtools.timeline', 'v8.execute', 'blink', 'disabled-by-default-devtools.timeline'] } });
+  return async () => {
+    const done = new Promise<string>((resolve) => cdp.once('Tracing.tracingComplete', (e) => resolve(e.stream ?? '')));
+    await cdp.send('Tracing.end');
+    const stream = await done;
+    let text = '';
+    for (;;) {
+      const chunk = await cdp.send('IO.read', { handle: stream });
+      text += chunk.base64Encoded === true ? Buffer.from(chunk.data, 'base64').toString('utf8') : chunk.data;
+      if (chunk.eof) break;
+    }
+    await cdp.send('IO.close', { handle: stream });
+    writeFileSync(join(dir, `${name}.trace.json`), text);
     await cdp.detach();
   };
 }
@@ -178,18 +202,23 @@ async function benchBigPool(): Promise<void> {
   const sim = await startSimProcess(['--hosts', String(BIG_HOSTS), '--vms', String(BIG_VMS), '--vnc', 'synthetic', '--power-op-ms', '1']);
   process.stdout.write(`simulator (own process) with ${BIG_HOSTS} hosts / ${BIG_VMS} VMs started in ${(performance.now() - t0).toFixed(0)} ms\n`);
   try {
+    // The server's share of the Trust click figure: the simulator answering the app's full event.from.
+    const serverMs = await sim.serverMs('event.from', [WATCHED_CLASSES, '', 5]);
+    process.stdout.write(`10k pool: the simulator's own time for the full event.from (server side, part of the Trust click figure): ${serverMs.toFixed(0)} ms\n`);
     await withSetup(async (app, page) => {
       const stopLoad = await pageProfile(page, 'big-load');
       const trustToTree = await addPool(app, { masterUrl: sim.info.master, user: sim.info.user, password: sim.info.password, firstHost: sim.info.hosts[0]!.name });
-      const dataToTree = await inPage(page, 'window.__bench.frameWhen(() => window.__bench.bigMessageAt > 0 && window.__bench.vmRows() >= 20, 60000, 0).then((t) => t - window.__bench.bigMessageAt)');
-      // Same frame, counted from the Trust click (page clock): the whole tree is on screen.
-      const trustToFull = await inPage(page, 'window.__bench.frameWhen(() => window.__bench.bigMessageAt > 0 && window.__bench.vmRows() >= 20, 60000, window.__bench.clickAt)');
+      // The full tree: every pool, host and VM row is in the tree (virtualised: the rows exist, the DOM holds those in view).
+      const full = `window.__bench.bigMessageAt > 0 && window.__bench.treeRows() >= ${1 + BIG_HOSTS + BIG_VMS} && window.__bench.vmRows() >= 20`;
+      const dataToTree = await inPage(page, `window.__bench.frameWhen(() => ${full}, 60000, 0).then((t) => t - window.__bench.bigMessageAt)`);
+      // Same frame, counted from the Trust click (page clock).
+      const trustToFull = await inPage(page, `window.__bench.frameWhen(() => ${full}, 60000, window.__bench.clickAt)`);
       const dataBytes = await inPage(page, 'window.__bench.bigMessageBytes');
       await stopLoad();
       process.stdout.write(`10k pool: Trust click → first host row in the tree: ${trustToTree.toFixed(1)} ms\n`);
       process.stdout.write(`10k pool: inventory data (${(dataBytes / 1e6).toFixed(1)} MB message) → rendered tree: ${dataToTree.toFixed(1)} ms\n`);
       process.stdout.write(`10k pool: Trust click → full tree rendered: ${trustToFull.toFixed(1)} ms\n`);
-      targetRow({ target: '10k VMs: Trust click → full tree ≤ 1 s', figure: fig(trustToFull, 'ms', 0), peer: `first host row ${fig(trustToTree, 'ms', 0)}`, met: trustToFull <= 1000 });
+      targetRow({ target: '10k VMs: Trust click → full tree ≤ 1 s', figure: fig(trustToFull, 'ms', 0), peer: `first host row ${fig(trustToTree, 'ms', 0)}; simulator's full event.from ${fig(serverMs, 'ms', 0)}`, met: trustToFull <= 1000 });
       targetRow({ target: '10k VMs: inventory data → rendered tree ≤ 150 ms', figure: fig(dataToTree, 'ms', 0), peer: `${(dataBytes / 1e6).toFixed(1)} MB message`, met: dataToTree <= 150 });
 
       // Filter keystrokes: type a VM name one key at a time, then delete it again.

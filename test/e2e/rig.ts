@@ -1,13 +1,14 @@
 /**
- * The rig an end-to-end console suite runs on: the simulator with the fixture pool (by default QEMU
- * for the first running guest, Xvnc for the second; `kinds` chooses others), the web harness with a
- * fresh config folder, and headless Chromium showing the app (at `deviceScaleFactor` device pixels
- * per CSS pixel). `stop()` takes it all down again.
+ * The rigs end-to-end suites run on. `startAppRig`: the web harness with a fresh config folder and
+ * headless Chromium showing the app (at `deviceScaleFactor` device pixels per CSS pixel), plus a
+ * reader of the config file the backend saves. `startConsoleRig`: that, with the simulator and the
+ * fixture pool (by default QEMU for the first running guest, Xvnc for the second; `kinds` chooses
+ * others). `stop()` takes it all down again.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHarness, type Harness } from '../../electron/core/harness/server';
+import { startHarness, type Harness, type HarnessOptions } from '../../electron/core/harness/server';
 import { startSimulator } from '../../electron/sim/index';
 import type { Simulator } from '../../electron/sim/types';
 import { LAUNCHERS } from '../backends/index';
@@ -15,6 +16,45 @@ import type { VncKind } from '../../electron/sim/vnc/types';
 import { ConsoleAssignment, loadPoolFixture } from './fixture';
 import { AppPage } from './pages/app';
 import { ensureFreshRenderer, launchBrowser, type BrowserOptions, type BrowserSession } from './support';
+
+/** The harness and the browser showing the app. */
+export interface AppRig {
+  configDir: string;
+  harness: Harness;
+  browser: BrowserSession;
+  app: AppPage;
+  /** The backend's saved config.json, parsed (undefined before the first save). */
+  savedConfig(): unknown;
+  stop(): Promise<void>;
+}
+
+/** Starts the harness (fresh config folder; `options` as startHarness takes them) and the browser, and opens the app. */
+export async function startAppRig(options: Partial<Omit<HarnessOptions, 'configDir'>> = {}, browserOptions: BrowserOptions = {}): Promise<AppRig> {
+  ensureFreshRenderer();
+  const configDir = mkdtempSync(join(tmpdir(), 'porthole-e2e-'));
+  const harness = await startHarness({ port: 0, demo: false, ...options, configDir });
+  const browser = await launchBrowser([], browserOptions);
+  const app = new AppPage(browser.page);
+  await app.open(harness.url);
+  return {
+    configDir,
+    harness,
+    browser,
+    app,
+    savedConfig() {
+      try {
+        return JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as unknown;
+      } catch {
+        return undefined;
+      }
+    },
+    async stop() {
+      await browser.close();
+      await harness.close();
+      rmSync(configDir, { recursive: true, force: true });
+    },
+  };
+}
 
 /** A running rig. */
 export interface ConsoleRig {
@@ -39,19 +79,14 @@ export interface RigOptions extends BrowserOptions {
 
 /** Starts the simulator, the harness and the browser, and opens the app. */
 export async function startConsoleRig(options: RigOptions = {}): Promise<ConsoleRig> {
-  ensureFreshRenderer();
   const consoles = new ConsoleAssignment(options.kinds);
   const sim = await startSimulator({ ...loadPoolFixture().source, vnc: consoles.choose, launchers: LAUNCHERS, powerOpMs: 300 });
-  const configDir = mkdtempSync(join(tmpdir(), 'porthole-e2e-rig-'));
-  const harness = await startHarness({ port: 0, configDir, demo: false });
-  const browser = await launchBrowser([], options);
-  const app = new AppPage(browser.page);
-  await app.open(harness.url);
+  const rig = await startAppRig({}, options);
   return {
     sim,
-    harness,
-    browser,
-    app,
+    harness: rig.harness,
+    browser: rig.browser,
+    app: rig.app,
     vmWith: (kind) => consoles.vmWith(kind),
     async connect(...vms) {
       await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(harness.url).origin });
@@ -63,10 +98,8 @@ export async function startConsoleRig(options: RigOptions = {}): Promise<Console
       }
     },
     async stop() {
-      await browser.close();
-      await harness.close();
+      await rig.stop();
       await sim.stop();
-      rmSync(configDir, { recursive: true, force: true });
     },
   };
 }

@@ -115,11 +115,7 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
   });
 
   test('adds the pool; the tree shows its name_label with the name the user typed beside it', async () => {
-    await app.addPoolButton().click();
-    await app.poolDialog.root.getByLabel('Name (optional)').fill('lab');
-    await app.poolDialog.connect({ address: new URL(sim.masterUrl).host, username: sim.user, password: sim.password });
-    await app.trustDialog.text();
-    await app.trustDialog.trust();
+    await app.addNamedPool('lab', { address: new URL(sim.masterUrl).host, username: sim.user, password: sim.password });
     for (const h of sim.hosts) await app.tree.waitForItem(h.name);
     const pool = app.tree.item('lab');
     await pool.locator('.own', { hasText: '(lab)' }).waitFor();
@@ -403,11 +399,7 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
 
   test('tabs: twins show their pool, All tabs menu only when the strip overflows, keyboard reorder, Reveal in tree', async () => {
     // A second pool whose VMs have the same names.
-    await app.addPoolButton().click();
-    await app.poolDialog.root.getByLabel('Name (optional)').fill('lab2');
-    await app.poolDialog.connect({ address: new URL(sim2.masterUrl).host, username: sim2.user, password: sim2.password });
-    await app.trustDialog.text();
-    await app.trustDialog.trust();
+    await app.addNamedPool('lab2', { address: new URL(sim2.masterUrl).host, username: sim2.user, password: sim2.password });
     await app.tree.item('lab2').waitFor();
     const rows = app.tree.root.locator('[role="treeitem"][aria-label="web-01"]');
     await waitUntil('two web-01 rows', 10_000, async () => ((await rows.count()) === 2 ? true : undefined));

@@ -15,6 +15,7 @@ import { memoryOnlyCipher } from '../secret-store';
 import { createCleanupStack, startServices, type Services } from '../services';
 import type { WallStats } from '../bridge';
 import type { DemoOptions } from '../../demo/provider';
+import type { SessionTiming } from '../pools/session';
 import { ensureRendererDir } from './renderer-build';
 import { startWebServer } from './web-server';
 
@@ -30,6 +31,8 @@ export interface HarnessOptions {
   rendererDir?: string;
   /** Size of the demo pool (tests and benchmarks). */
   demoOptions?: DemoOptions;
+  /** Pool session timings (tests). */
+  timing?: Partial<SessionTiming>;
 }
 
 /** A running harness. */
@@ -69,6 +72,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       allowedOrigins: [web.origin],
       harness: true,
       ...(options.demoOptions === undefined ? {} : { demoOptions: options.demoOptions }),
+      ...(options.timing === undefined ? {} : { timing: options.timing }),
     });
     stack.push(() => services.close());
     web.attach(services.backend, portOf(services.bridgeOrigin));

@@ -1,7 +1,8 @@
-// event.from replies as a hostile or broken pool could send them: shape checks and null-prototype tables.
+// event.from replies as a hostile or broken pool could send them: shape checks, and refs named like prototype keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MalformedEventReply, parseEventReply, tablesOf } from './events';
+import { PoolInventory } from '../../../shared/inventory-build';
+import { MalformedEventReply, parseEventReply } from './events';
 
 const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString'];
 
@@ -33,12 +34,16 @@ test('events of the wrong shape are dropped and counted; class names are lower-c
 
 test('classes and refs named like prototype keys are plain keys: nothing is polluted, nothing throws', () => {
   const before = Object.getOwnPropertyNames(Object.prototype).sort();
-  const events = PROTO_KEYS.flatMap((cls) => PROTO_KEYS.map((ref) => ({ class: cls, ref, operation: 'add', snapshot: { polluted: `${cls}/${ref}` } })));
+  const classes = [...PROTO_KEYS, 'vm'];
+  const events = classes.flatMap((cls) =>
+    PROTO_KEYS.map((ref) => ({ class: cls, ref, operation: 'add', snapshot: { name_label: `${cls}/${ref}`, uuid: `u-${ref}`, power_state: 'Halted', polluted: true } })),
+  );
   const parsed = parseEventReply(JSON.parse(JSON.stringify({ token: 't', events })));
-  const tables = tablesOf(parsed.events);
+  const inventory = new PoolInventory('p');
+  inventory.loadEvents(parsed.events);
+  const { upserts } = inventory.takeDiff();
   assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), before);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
-  for (const cls of PROTO_KEYS) {
-    for (const ref of PROTO_KEYS) assert.deepEqual({ ...(tables[cls.toLowerCase()]?.[ref] as object) }, { polluted: `${cls}/${ref}` }, `${cls}/${ref}`);
-  }
+  // Only the watched class became nodes, one per ref, named as sent.
+  assert.deepEqual(upserts.map((n) => `${n.id}=${n.name}`).sort(), PROTO_KEYS.map((ref) => `p/${ref}=vm/${ref}`).sort());
 });

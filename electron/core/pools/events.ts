@@ -7,12 +7,12 @@
  * against what the page has), then blocks for changes. Replies come from the network, so
  * `parseEventReply` checks their shape: a reply that is not `{events: [...], token: "<non-empty>"}`
  * ends the loop as malformed (the session backs off instead of reloading in a tight loop); single
- * events of the wrong shape are dropped. Records are grouped in null-prototype tables, so a class or
- * ref named `__proto__` is just a key. `EVENTS_LOST` reloads, but twice in a row without a change in
+ * events of the wrong shape are dropped. Records are kept in maps keyed by ref, so a ref named
+ * `__proto__` is just a key. `EVENTS_LOST` reloads, but twice in a row without a change in
  * between ends the loop like a malformed reply.
  */
 import { PortholeError, type ErrorCode } from '../../../shared/errors';
-import { INVENTORY_CLASSES, type PoolInventory, type RecordTables, type XapiEvent } from '../../../shared/inventory-build';
+import { INVENTORY_CLASSES, type PoolInventory, type XapiEvent } from '../../../shared/inventory-build';
 import { getLogger } from '../../../shared/log';
 import type { PinBook } from '../pins';
 import { describePem } from '../tls-pin';
@@ -60,17 +60,6 @@ export function parseEventReply(reply: unknown): EventReply {
     events.push({ class: cls.toLowerCase(), operation, ref, snapshot });
   }
   return { events, dropped: raw.length - events.length, token };
-}
-
-/** Groups a full `event.from` reply into record tables for `PoolInventory.load` (null-prototype maps). */
-export function tablesOf(events: readonly XapiEvent[]): RecordTables {
-  const tables = Object.create(null) as Record<string, Record<string, unknown>>;
-  for (const e of events) {
-    if (e.operation === 'del' || e.snapshot === undefined) continue;
-    const table = (tables[e.class] ??= Object.create(null) as Record<string, unknown>);
-    table[e.ref] = e.snapshot;
-  }
-  return tables;
 }
 
 /** Why the loop stopped. */
@@ -126,6 +115,9 @@ export async function watchEvents(ctx: EventLoopContext): Promise<WatchEnd> {
         token = '';
         continue;
       }
+      // xen-api logs in again by itself when the session died (SESSION_INVALID); a password changed
+      // at the pool since then is rejected there, and only the user can help.
+      if (code === 'SESSION_AUTHENTICATION_FAILED') return { reason: 'The pool rejected the user name or password when logging in again.', code: 'WRONG_PASSWORD', malformed: false, steady };
       return code === undefined
         ? { reason: `Lost the connection to ${conn.master} (${describeTransport(error)}).`, code: 'HOST_UNREACHABLE', malformed: false, steady }
         : { reason: `The pool answered ${code}.`, code: 'HOST_UNREACHABLE', malformed: false, steady };
@@ -135,7 +127,7 @@ export async function watchEvents(ctx: EventLoopContext): Promise<WatchEnd> {
     const { events } = reply;
     const first = token === '';
     if (first) {
-      ctx.inventory.load(tablesOf(events));
+      ctx.inventory.loadEvents(events);
     } else {
       ctx.inventory.applyEvents(events);
       lostInARow = 0;

@@ -136,10 +136,17 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
     this.emit('state', next);
   }
 
-  /** Starts connecting (again). No-op when connected or already trying. */
+  /**
+   * Starts connecting (again). No-op when connected or connecting; while reconnecting it skips the
+   * rest of the back-off and tries at once (the notices' "Retry now").
+   */
   connect(): void {
     const k = this.current.kind;
-    if (k === 'connected' || k === 'connecting' || k === 'reconnecting') return;
+    if (k === 'reconnecting') {
+      this.retryNow();
+      return;
+    }
+    if (k === 'connected' || k === 'connecting') return;
     this.lastReason = undefined;
     this.start();
   }
@@ -315,9 +322,7 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
           this.transition({ kind: 'awaiting-trust', ...result.request });
           return;
         case 'password':
-          this.lastReason = { code: 'WRONG_PASSWORD', message: 'The user name or password was rejected by the pool.' };
-          this.opts.onPasswordRejected();
-          this.transition({ kind: 'needs-password', message: 'The pool rejected the user name or password. Enter the password again.' });
+          this.passwordRejected();
           return;
         case 'retry': {
           this.lastReason = { code: result.code, message: result.reason };
@@ -361,6 +366,11 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
           this.dropConnection();
           this.tasks.failAll(new PortholeError('NOT_CONNECTED', 'The connection to the pool was lost.'));
           log.warn('connection lost', { pool: this.poolId, reason: end.reason });
+          if (end.code === 'WRONG_PASSWORD') {
+            // Retrying with the same password cannot help (and would count as failed logins at the pool).
+            this.passwordRejected();
+            return;
+          }
           this.lastReason = { code: end.code, message: end.reason };
           // Reconnect at once after a working connection (failover); otherwise back off, so a pool
           // that logs us in and then answers nonsense cannot make us spin.
@@ -373,6 +383,13 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
         }
       }
     }
+  }
+
+  /** The pool rejected the password: the owner forgets it and the user is asked for it. */
+  private passwordRejected(): void {
+    this.lastReason = { code: 'WRONG_PASSWORD', message: 'The user name or password was rejected by the pool.' };
+    this.opts.onPasswordRejected();
+    this.transition({ kind: 'needs-password', message: 'The pool rejected the user name or password. Enter the password again.' });
   }
 
   /** Shows `reconnecting` and waits `delay` ms (or until `retryNow`); false when the run went stale. */

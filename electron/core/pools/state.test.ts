@@ -15,8 +15,9 @@ const INTENDED: Record<PoolStateKind, PoolStateKind[]> = {
   // waits for the user: trust (→ connecting), a forgotten password, or disconnect().
   'awaiting-trust': ['connecting', 'disconnected', 'needs-password'],
   'needs-password': ['connecting', 'disconnected', 'needs-password'],
-  // the event loop ended (→ reconnecting), disconnect(), or an unexpected error.
-  connected: ['reconnecting', 'disconnected', 'failed'],
+  // the event loop ended (→ reconnecting), disconnect(), an unexpected error, or xen-api's own
+  // re-login after SESSION_INVALID was refused (the password changed at the pool).
+  connected: ['reconnecting', 'disconnected', 'failed', 'needs-password'],
   reconnecting: ['connecting', 'reconnecting', 'awaiting-trust', 'needs-password', 'failed', 'disconnected'],
   // Retry, disconnect, or a new password.
   failed: ['connecting', 'disconnected', 'needs-password'],

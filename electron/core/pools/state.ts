@@ -19,7 +19,7 @@ export const LEGAL_TRANSITIONS: Readonly<Record<PoolStateKind, readonly PoolStat
   connecting: ['connecting', 'awaiting-trust', 'needs-password', 'connected', 'reconnecting', 'failed', 'disconnected'],
   'awaiting-trust': ['connecting', 'disconnected', 'needs-password'],
   'needs-password': ['connecting', 'disconnected', 'needs-password'],
-  connected: ['reconnecting', 'disconnected', 'failed'],
+  connected: ['reconnecting', 'disconnected', 'failed', 'needs-password'],
   reconnecting: ['connecting', 'reconnecting', 'awaiting-trust', 'needs-password', 'failed', 'disconnected'],
   failed: ['connecting', 'disconnected', 'needs-password'],
 };

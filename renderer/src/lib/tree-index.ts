@@ -18,6 +18,7 @@
  */
 import type { PoolSummary } from '../../../shared/contract';
 import type { HostNode, InventoryNode, PoolNode, VmNode } from '../../../shared/inventory';
+import { searchText } from '../../../shared/tree';
 
 /** A pool with its sorted children. */
 export interface PoolGroup {
@@ -28,12 +29,16 @@ export interface PoolGroup {
   hosts: HostGroup[];
   /** VMs with no (known) resident host: halted, suspended. */
   standalone: VmNode[];
+  /** `searchText` of each of `standalone`, same order (the filter scans these strings, not the nodes). */
+  standaloneTexts: string[];
 }
 
 /** A host with its resident VMs, sorted. */
 export interface HostGroup {
   node: HostNode;
   vms: VmNode[];
+  /** `searchText` of each of `vms`, same order. */
+  vmTexts: string[];
 }
 
 /** One pool's children as the index keeps them (a `PoolGroup` without the summary). */
@@ -41,6 +46,13 @@ interface PoolSlot {
   node: PoolNode | undefined;
   hosts: HostGroup[];
   standalone: VmNode[];
+  standaloneTexts: string[];
+}
+
+/** A sorted VM list and its search texts, kept in step. */
+interface VmList {
+  vms: VmNode[];
+  texts: string[];
 }
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
@@ -75,6 +87,29 @@ function removeSorted<T>(list: T[], key: T, cmp: (a: T, b: T) => number, same: (
   // Ties are impossible (ids are unique), so the entry is just before the upper bound; scan as a fallback.
   if (i < 0 || !same(list[i] as T)) i = list.findIndex(same);
   if (i >= 0) list.splice(i, 1);
+}
+
+/** Inserts a VM (and its search text) into a sorted list. */
+function insertVm(list: VmList, vm: VmNode): void {
+  const at = upperBound(list.vms, vm, byName);
+  list.vms.splice(at, 0, vm);
+  list.texts.splice(at, 0, searchText(vm));
+}
+
+/** Removes a VM (and its search text) from a sorted list, found by the name it was sorted by. */
+function removeVm(list: VmList, vm: VmNode): void {
+  let at = upperBound(list.vms, vm, byName) - 1;
+  if (at < 0 || list.vms[at]?.id !== vm.id) at = list.vms.findIndex((x) => x.id === vm.id);
+  if (at < 0) return;
+  list.vms.splice(at, 1);
+  list.texts.splice(at, 1);
+}
+
+/** Sorts a VM list that was filled unsorted, then computes its search texts. */
+function sortVms(list: VmList): void {
+  list.vms.sort(byName);
+  list.texts.length = 0;
+  for (const vm of list.vms) list.texts.push(searchText(vm));
 }
 
 /** `${poolId}/${uuid}`: how VMs and control domains are looked up. */
@@ -129,7 +164,7 @@ export class TreeIndex {
     for (const node of nodes) {
       if (node.kind === 'pool') this.setPool(node);
       else if (node.kind === 'host') {
-        const group: HostGroup = { node, vms: [] };
+        const group: HostGroup = { node, vms: [], vmTexts: [] };
         this.hostGroups.set(node.id, group);
         this.slot(node.poolId).hosts.push(group);
         this.addDom0(node);
@@ -137,12 +172,12 @@ export class TreeIndex {
     }
     for (const vm of vms) {
       this.indexVm(vm);
-      if (!this.hidden(vm)) this.listOf(vm).push(vm);
+      if (!this.hidden(vm)) this.listOf(vm).vms.push(vm);
     }
     for (const slot of this.slots.values()) {
       slot.hosts.sort(hostOrder);
-      for (const host of slot.hosts) host.vms.sort(byName);
-      slot.standalone.sort(byName);
+      for (const host of slot.hosts) sortVms({ vms: host.vms, texts: host.vmTexts });
+      sortVms({ vms: slot.standalone, texts: slot.standaloneTexts });
     }
   }
 
@@ -167,7 +202,7 @@ export class TreeIndex {
     const group = (poolId: string, summary: PoolSummary | undefined): PoolGroup => {
       const slot = this.slots.get(poolId);
       const node = slot?.node;
-      return { poolId, name: summary?.name ?? node?.name ?? poolId, summary, node, hosts: slot?.hosts ?? [], standalone: slot?.standalone ?? [] };
+      return { poolId, name: summary?.name ?? node?.name ?? poolId, summary, node, hosts: slot?.hosts ?? [], standalone: slot?.standalone ?? [], standaloneTexts: slot?.standaloneTexts ?? [] };
     };
     for (const pool of pools) {
       if (listed.has(pool.id)) continue;
@@ -182,7 +217,7 @@ export class TreeIndex {
   private slot(poolId: string): PoolSlot {
     let slot = this.slots.get(poolId);
     if (slot === undefined) {
-      slot = { node: undefined, hosts: [], standalone: [] };
+      slot = { node: undefined, hosts: [], standalone: [], standaloneTexts: [] };
       this.slots.set(poolId, slot);
     }
     return slot;
@@ -204,9 +239,11 @@ export class TreeIndex {
   }
 
   /** The sorted list a (visible) VM belongs in. */
-  private listOf(vm: VmNode): VmNode[] {
+  private listOf(vm: VmNode): VmList {
     const host = vm.hostId === undefined ? undefined : this.hostGroups.get(vm.hostId);
-    return host !== undefined ? host.vms : this.slot(vm.poolId).standalone;
+    if (host !== undefined) return { vms: host.vms, texts: host.vmTexts };
+    const slot = this.slot(vm.poolId);
+    return { vms: slot.standalone, texts: slot.standaloneTexts };
   }
 
   private indexVm(vm: VmNode): void {
@@ -236,12 +273,11 @@ export class TreeIndex {
 
   /** Takes a placed VM out of its list (its list is found from the node as placed). */
   private unplace(vm: VmNode): void {
-    if (this.hidden(vm)) return;
-    removeSorted(this.listOf(vm), vm, byName, (x) => x.id === vm.id);
+    if (!this.hidden(vm)) removeVm(this.listOf(vm), vm);
   }
 
   private place(vm: VmNode): void {
-    if (!this.hidden(vm)) insertSorted(this.listOf(vm), vm, byName);
+    if (!this.hidden(vm)) insertVm(this.listOf(vm), vm);
   }
 
   private changeVm(old: VmNode | undefined, next: VmNode | undefined): void {
@@ -323,7 +359,7 @@ export class TreeIndex {
         if (!samePlace) insertSorted(this.slot(next.poolId).hosts, group, hostOrder);
       }
     } else if (next !== undefined) {
-      const created: HostGroup = { node: next, vms: [] };
+      const created: HostGroup = { node: next, vms: [], vmTexts: [] };
       this.hostGroups.set(next.id, created);
       insertSorted(this.slot(next.poolId).hosts, created, hostOrder);
     }

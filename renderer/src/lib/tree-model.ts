@@ -18,7 +18,7 @@
  */
 import type { PoolSummary } from '../../../shared/contract';
 import type { HostNode, InventoryNode, VmNode } from '../../../shared/inventory';
-import { nodeMatches } from '../../../shared/tree';
+import { nodeMatches, searchText, textMatches } from '../../../shared/tree';
 import { TreeIndex, type HostGroup, type PoolGroup } from './tree-index';
 
 export type { HostGroup, PoolGroup } from './tree-index';
@@ -81,10 +81,10 @@ export function flattenTree(groups: readonly PoolGroup[], collapsed: ReadonlySet
     const hosts: { host: HostGroup; vms: VmNode[] }[] = [];
     for (const host of group.hosts) {
       const self = poolSelf || hostMatches(host.node, filter);
-      const vms = self ? host.vms : host.vms.filter((vm) => vmMatches(vm, filter));
+      const vms = self ? host.vms : matching(host.vms, host.vmTexts, filter);
       if (self || vms.length > 0) hosts.push({ host, vms });
     }
-    const standalone = poolSelf ? group.standalone : group.standalone.filter((vm) => vmMatches(vm, filter));
+    const standalone = poolSelf ? group.standalone : matching(group.standalone, group.standaloneTexts, filter);
     if (poolSelf || hosts.length > 0 || standalone.length > 0) visiblePools.push({ group, hosts, standalone });
   }
 
@@ -131,6 +131,16 @@ export function flattenTree(groups: readonly PoolGroup[], collapsed: ReadonlySet
     for (const vm of standalone) rows.push(vmRow(vm, 2, poolIndex, ++pos, childCount));
   });
   return rows;
+}
+
+/** The VMs of a list that match, scanning its precomputed search texts (same test as `vmMatches`). */
+function matching(vms: readonly VmNode[], texts: readonly string[], filter: string): VmNode[] {
+  const out: VmNode[] = [];
+  for (let i = 0; i < vms.length; i++) {
+    const vm = vms[i] as VmNode;
+    if (textMatches(vm, texts[i] ?? searchText(vm), filter)) out.push(vm);
+  }
+  return out;
 }
 
 function vmRow(vm: VmNode, level: number, parentIndex: number, posInSet: number, setSize: number): TreeRow {

@@ -46,6 +46,15 @@ export class AppPage {
     return this.trustDialog.text();
   }
 
+  /** Adds a pool under the name `name` through the dialog and trusts the certificate it shows. */
+  async addNamedPool(name: string, credentials: PoolCredentials): Promise<void> {
+    await this.addPoolButton().click();
+    await this.poolDialog.root.getByLabel('Name (optional)').fill(name);
+    await this.poolDialog.connect(credentials);
+    await this.trustDialog.text();
+    await this.trustDialog.trust();
+  }
+
   /** The console tab of a VM. */
   tab(vmName: string): ConsoleTab {
     return new ConsoleTab(this.page, vmName);
