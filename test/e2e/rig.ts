@@ -89,7 +89,8 @@ export async function startConsoleRig(options: RigOptions = {}): Promise<Console
     app: rig.app,
     vmWith: (kind) => consoles.vmWith(kind),
     async connect(...vms) {
-      await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(harness.url).origin });
+      const { app } = rig;
+      await rig.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(rig.harness.url).origin });
       await app.addPool({ address: new URL(sim.masterUrl).host, username: sim.user, password: sim.password });
       await app.trustDialog.trust();
       for (const vm of vms) {
