@@ -17,6 +17,9 @@
  *    and with 16 tabs once the hidden ones have disconnected (`hidden-disconnect-ms=1000`); then
  *    Tab click → first painted frame for parked tabs.
  *
+ * Knobs: BENCH_UI_ONLY=big|hidden runs one phase; BENCH_UI_PROFILE_DIR / BENCH_UI_TRACE_DIR write the
+ * page's CPU profiles / Chromium performance traces of the 10,000-VM phase (load, filter, power).
+ *
  * Timing is taken inside the page (`performance.now()`, frames by `requestAnimationFrame`) so the
  * figures do not include the test driver's round trips; event-to-screen compares the simulator's and
  * the page's wall clocks (`performance.timeOrigin + now()`, same machine).

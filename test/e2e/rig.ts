@@ -28,10 +28,13 @@ export interface AppRig {
   stop(): Promise<void>;
 }
 
-/** Starts the harness (fresh config folder; `options` as startHarness takes them) and the browser, and opens the app. */
-export async function startAppRig(options: Partial<Omit<HarnessOptions, 'configDir'>> = {}, browserOptions: BrowserOptions = {}): Promise<AppRig> {
+/**
+ * Starts the harness (`options` as startHarness takes them; a fresh config folder unless one is
+ * given, which the rig then owns and removes) and the browser, and opens the app.
+ */
+export async function startAppRig(options: Partial<HarnessOptions> = {}, browserOptions: BrowserOptions = {}): Promise<AppRig> {
   ensureFreshRenderer();
-  const configDir = mkdtempSync(join(tmpdir(), 'porthole-e2e-'));
+  const configDir = options.configDir ?? mkdtempSync(join(tmpdir(), 'porthole-e2e-'));
   const harness = await startHarness({ port: 0, demo: false, ...options, configDir });
   const browser = await launchBrowser([], browserOptions);
   const app = new AppPage(browser.page);

@@ -79,9 +79,13 @@ export class InventoryStore {
       if (!regroup) this.index.change(old, undefined);
     }
     for (const node of diff.upserts) {
+      if (regroup) {
+        this.nodes.set(node.id, node);
+        continue;
+      }
       const old = this.nodes.get(node.id);
       this.nodes.set(node.id, node);
-      if (!regroup) this.index.change(old, node);
+      this.index.change(old, node);
     }
     if (regroup) this.index.reset(this.nodes.values());
     this.versionValue = diff.to;
