@@ -5,19 +5,29 @@
  * dialog — each checked on screen and at the simulator (login attempts, live sessions per user) or
  * in the backend's saved config.
  *
+ * Last, a pool saved by `porthole pool add` without a trusted certificate: Connect from its menu,
+ * Enter password, Review certificate and Trust, with a harness started on that config.
+ *
  * The harness runs with a ten-minute reconnect back-off, so a pool that lost its host comes back only
  * when the user presses "Retry now": the test tells the button's effect from the timer's without
  * looking at a clock. The tests build on each other, in order.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { startSimulator } from '../../electron/sim/index';
 import type { Simulator } from '../../electron/sim/types';
 import { needTools } from '../support/tools';
 import type { AppPage } from './pages/app';
 import { CertChangedDialog, Notices } from './pages/workspace';
 import { startAppRig, type AppRig } from './rig';
-import { waitUntil, type BrowserSession } from './support';
+import { ROOT, waitUntil, type BrowserSession } from './support';
+
+const run = promisify(execFile);
 
 /** Reconnect back-off of the harness, ms: longer than any test, so only "Retry now" reconnects. */
 const BACKOFF_MS = 10 * 60_000;
@@ -26,12 +36,14 @@ interface SavedConfig {
   pools: { name: string; address: string; username: string; pins: { address: string; fingerprint: string }[] }[];
 }
 
-describe('pool notices, Edit… and Remove from the changed-certificate dialog', { skip: needTools('chromium') }, () => {
+describe('pool notices (Retry now, Enter password, Review certificate), Edit… and Remove from the changed-certificate dialog', { skip: needTools('chromium') }, () => {
   let sim: Simulator;
   let rig: AppRig;
   let browser: BrowserSession;
   let app: AppPage;
   let notices: Notices;
+  /** root's password at the simulator (the password test changes it). */
+  let rootPassword = '';
 
   const config = (): SavedConfig => (rig.savedConfig() as SavedConfig | undefined) ?? { pools: [] };
   const master = (): Simulator['hosts'][number] => sim.hosts[0]!;
@@ -45,6 +57,7 @@ describe('pool notices, Edit… and Remove from the changed-certificate dialog',
 
   before(async () => {
     sim = await startSimulator({ hosts: 2, vms: 10, vnc: 'synthetic', firstAddress: '127.0.0.51' });
+    rootPassword = sim.password;
     rig = await startAppRig({ timing: { backoffBaseMs: BACKOFF_MS, backoffCapMs: BACKOFF_MS } });
     ({ browser, app } = rig);
     notices = new Notices(browser.page);
@@ -78,6 +91,7 @@ describe('pool notices, Edit… and Remove from the changed-certificate dialog',
   test('"Enter password": a password changed at the pool is asked for; a wrong one is refused, the right one connects', async () => {
     const changed = 'changed-at-the-pool';
     sim.addUser(sim.user, changed, 'pool-admin');
+    rootPassword = changed;
     // The toolstack restarts: the session dies, the login with the old password is rejected.
     sim.faults.expireSessions();
     const item = notices.item('lab');
@@ -159,5 +173,39 @@ describe('pool notices, Edit… and Remove from the changed-certificate dialog',
     assert.deepEqual(config().pools, []);
     assert.equal(sim.stats().sessions, sessions, 'no session was opened');
     assert.equal(await browser.page.getByRole('dialog').count(), 0, 'no dialog is left open');
+  });
+
+  test('a pool added with the CLI (no certificate trusted, no password kept): Connect from its menu, Enter password, Review certificate, Trust', async () => {
+    // `porthole pool add` without --trust-*: the pool is saved with no pin; the harness starts on that config.
+    const dir = mkdtempSync(join(tmpdir(), 'porthole-e2e-cli-'));
+    const env = { ...process.env, PORTHOLE_CONFIG_DIR: dir, PORTHOLE_LOG: 'error' };
+    const added = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'electron/cli/porthole.ts'), 'pool', 'add', '--name', 'cli', '--address', new URL(sim.masterUrl).host, '--user', sim.user], { env, cwd: ROOT, timeout: 60_000 });
+    assert.match(added.stdout, /not trusted yet/);
+    await rig.stop();
+    rig = await startAppRig({ configDir: dir, timing: { backoffBaseMs: BACKOFF_MS, backoffCapMs: BACKOFF_MS } });
+    ({ browser, app } = rig);
+    notices = new Notices(browser.page);
+    const item = notices.item('cli');
+    await item.filter({ hasText: 'Disconnected.' }).waitFor();
+    const pool = await app.tree.waitForItem('cli');
+    await pool.click({ button: 'right' });
+    await browser.page.getByRole('menu', { name: 'Actions for cli', exact: true }).getByRole('menuitem', { name: 'Connect', exact: true }).click();
+    // No password is kept: asked for before anything is sent.
+    const logins = sim.stats().loginAttempts;
+    await item.getByRole('button', { name: 'Enter password', exact: true }).click();
+    const dialog = browser.page.getByRole('dialog', { name: 'Password for cli', exact: true });
+    await dialog.getByLabel('Password', { exact: true }).fill(rootPassword);
+    await dialog.getByRole('button', { name: 'Connect', exact: true }).click();
+    // The certificate is not trusted yet: shown for review, still before any login.
+    await item.getByRole('button', { name: 'Review certificate', exact: true }).click();
+    assert.ok((await app.trustDialog.text()).includes(master().fingerprint), "the dialog shows the master's fingerprint");
+    assert.equal(sim.stats().loginAttempts, logins, 'nothing was sent to an untrusted host');
+    const sessions = sim.stats().sessions;
+    await app.trustDialog.trust();
+    await item.waitFor({ state: 'detached', timeout: 30_000 });
+    await rowsStale(false);
+    assert.equal(sim.stats().sessions, sessions + 1, 'logged in once trusted');
+    const pin = (rig.savedConfig() as SavedConfig).pools[0]?.pins.find((p) => p.address === master().address);
+    assert.deepEqual({ fingerprint: pin?.fingerprint, source: (pin as { source?: string } | undefined)?.source }, { fingerprint: master().fingerprint, source: 'user' });
   });
 });

@@ -16,12 +16,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Locator } from 'playwright-core';
 import { startSimulator } from '../../electron/sim/index';
 import type { Simulator } from '../../electron/sim/types';
 import { startHarness, type Harness } from '../../electron/core/harness/server';
 import { needTools } from '../support/tools';
 import { AppPage } from './pages/app';
-import { CertChangedDialog, Notices, PageFacts, PropertiesPane, StatusBar, TOOLBAR, Toolbar } from './pages/workspace';
+import { CertChangedDialog, Notices, PageFacts, PropertiesPane, StatusBar, TOOLBAR, Toolbar, type ToolbarCommand } from './pages/workspace';
 import { ROOT, VIEWPORT, ensureFreshRenderer, launchBrowser, servedCertificate, waitUntil, type BrowserSession } from './support';
 
 const run = promisify(execFile);
@@ -60,10 +61,20 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await (await app.tree.waitForItem(name)).click();
     await toolbar.root.and(browser.page.locator(`[aria-description="Actions for ${name}"]`)).waitFor();
   };
+  /** Runs a toolbar action on a VM with operations held at `progress`; returns its entry in the opened operations list. */
+  const runHeld = async (progress: number, vm: string, button: ToolbarCommand, label: string): Promise<Locator> => {
+    sim.faults.holdOperations(progress);
+    await select(vm);
+    await toolbar.run(button);
+    await status.open();
+    return status.entry(label);
+  };
   /** Waits until the simulator reports `state` for the VM. */
   const simPower = (vm: string, state: string): Promise<true> => waitUntil(`${vm} ${state} at the simulator`, 20_000, () => (sim.vm(vm).powerState === state ? true : undefined));
+  /** The first tree row named `name`: lab's, where lab2 has a VM of the same name. */
+  const labRow = (name: string): Locator => app.tree.root.locator(`[role="treeitem"][aria-label="${name}"]`).first();
   /** Waits until the tree shows the power state. */
-  const treePower = (vm: string, state: string): Promise<void> => app.tree.root.locator(`[role="treeitem"][aria-label="${vm}"][aria-description^="${state}"]`).waitFor({ timeout: 20_000 });
+  const treePower = (vm: string, state: string): Promise<void> => app.tree.root.locator(`[role="treeitem"][aria-label="${vm}"][aria-description^="${state}"]`).first().waitFor({ timeout: 20_000 });
 
   before(async () => {
     ensureFreshRenderer();
@@ -191,11 +202,7 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
   });
 
   test('Cancel in the operations list cancels a running shutdown where XAPI allows it', async () => {
-    sim.faults.holdOperations(0.3);
-    await select('cache-03');
-    await toolbar.run('Shut down');
-    await status.open();
-    const entry = status.entry('Shutting down cache-03');
+    const entry = await runHeld(0.3, 'cache-03', 'Shut down', 'Shutting down cache-03');
     await entry.locator('button[aria-disabled="false"]', { hasText: 'Cancel' }).waitFor();
     await entry.getByRole('button', { name: 'Cancel', exact: true }).click();
     await entry.locator('.state', { hasText: 'cancelled' }).waitFor({ timeout: 5000 }).catch(async (e: unknown) => {
@@ -204,6 +211,22 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     assert.equal(sim.vm('cache-03').powerState, 'Running', 'the VM did not shut down');
     assert.deepEqual(sim.vm('cache-03').currentOperations, {});
     sim.faults.releaseOperations();
+  });
+
+  test('Cancel is disabled once XAPI no longer allows it (the task at 90 % has no cancel in allowed_operations)', async () => {
+    const entry = await runHeld(0.9, 'dns-06', 'Reboot', 'Rebooting dns-06');
+    await entry.locator('.state', { hasText: '90 %' }).waitFor();
+    const [taskRef] = Object.keys(sim.vm('dns-06').currentOperations);
+    const task = sim.task(taskRef ?? '');
+    assert.deepEqual({ progress: task?.progress, cancellable: task?.cancellable }, { progress: 0.9, cancellable: false }, 'the simulator task is past the point of no return');
+    const cancel = entry.getByRole('button', { name: 'Cancel', exact: true });
+    await entry.locator('button[aria-disabled="true"]', { hasText: 'Cancel' }).waitFor();
+    assert.match((await cancel.getAttribute('title')) ?? '', /XAPI does not allow cancelling it/);
+    await cancel.click({ force: true }); // aria-disabled: a user can still click it
+    assert.equal(sim.task(taskRef ?? '')?.status, 'pending', 'nothing was cancelled');
+    sim.faults.releaseOperations();
+    await entry.locator('.state', { hasText: 'success' }).waitFor();
+    assert.equal(sim.vm('dns-06').powerState, 'Running');
   });
 
   test('every power action from the toolbar reaches the simulator and shows in the tree', async () => {
@@ -446,6 +469,153 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await browser.page.getByRole('menu', { name: 'Tab web-01 · lab2', exact: true }).getByRole('menuitem', { name: 'Reveal in tree' }).click();
     await waitUntil('the web-01 row focused and selected', 5_000, async () => ((await facts.focusedLabel()) === 'web-01' && (await facts.focusedRowSelected()) ? true : undefined));
     await props.waitFor('UUID', sim2.vm('web-01').uuid);
+  });
+
+  test('tab shortcuts and the tab menu: Ctrl+PageDown/PageUp switch (and wrap), End/Home/arrows and Ctrl+(Shift+)Tab move, Move right/left reorder (saved), Close ends the tunnel', async () => {
+    const page = browser.page;
+    const names = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for (let i = 0; i < (await app.tabs().count()); i++) out.push((await app.tabs().nth(i).getAttribute('aria-label')) ?? '');
+      return out;
+    };
+    const selected = (name: string): Promise<void> => page.getByRole('tab', { name, exact: true, selected: true }).waitFor();
+    const order = await names();
+    assert.equal(order.length, 3);
+    await page.getByRole('tab', { name: order[0], exact: true }).click();
+    await selected(order[0]!);
+    for (const [keys, expect] of [['Control+PageDown', 1], ['Control+PageDown', 2], ['Control+PageDown', 0], ['Control+PageUp', 2], ['Control+PageUp', 1]] as const) {
+      await page.keyboard.press(keys);
+      await selected(order[expect]!).catch((e: unknown) => {
+        throw new Error(`${keys}: ${String(e)}`);
+      });
+    }
+    // The selected console takes the keyboard once it is connected (the shortcuts above work from
+    // there too); the strip's own keys, and Ctrl+Tab (which a console that has the keyboard keeps
+    // for the guest), are pressed on the selected tab after that.
+    let current = order[1]!;
+    for (const [key, expect] of [['End', 2], ['Home', 0], ['ArrowRight', 1], ['ArrowLeft', 0], ['Control+Tab', 1], ['Control+Shift+Tab', 0]] as const) {
+      await app.tab(current).waitForState('connected');
+      await page.getByRole('tab', { name: current, exact: true }).press(key);
+      await selected(order[expect]!);
+      current = order[expect]!;
+    }
+    // Move right, then Move left, from the tab's menu: the order on screen and in the saved config.
+    const saved = (): string[] => config().ui.tabs.map((t) => t.vmUuid);
+    const savedBefore = saved();
+    const tabMenu = async (name: string, item: string): Promise<void> => {
+      await page.getByRole('tab', { name, exact: true }).click({ button: 'right' });
+      await page.getByRole('menu', { name: `Tab ${name}`, exact: true }).getByRole('menuitem', { name: item, exact: true }).click();
+    };
+    await tabMenu(order[0]!, 'Move right');
+    assert.deepEqual(await names(), [order[1], order[0], order[2]]);
+    await waitUntil('the moved order saved', 5_000, () => (saved()[1] === savedBefore[0] ? true : undefined));
+    await tabMenu(order[0]!, 'Move left');
+    assert.deepEqual(await names(), order);
+    await waitUntil('the order saved back', 5_000, () => (JSON.stringify(saved()) === JSON.stringify(savedBefore) ? true : undefined));
+    // Close from the menu: the tab goes, and so does its console tunnel at the simulator.
+    const vpn = app.tab('vpn-07');
+    await vpn.select();
+    await vpn.waitForState('connected');
+    const tunnels = sim.stats().consoleTunnels;
+    await tabMenu('vpn-07', 'Close');
+    await vpn.tab.waitFor({ state: 'detached' });
+    await waitUntil('the tunnel closed', 10_000, () => (sim.stats().consoleTunnels < tunnels ? true : undefined));
+    await waitUntil('two tabs saved', 5_000, () => (config().ui.tabs.length === 2 ? true : undefined));
+  });
+
+  test('opening and closing consoles from the tree: context menu, double-click, type-ahead + Enter, Shift+F10, text and host consoles, Delete and ×', async () => {
+    const page = browser.page;
+    const ok = (): number => sim.stats().connectsByStatus['200'] ?? 0;
+    const okFor = (vm: string): number => sim.stats().connectsByVm[sim.vm(vm).uuid]?.['200'] ?? 0;
+    // Context menu → Open console.
+    let before = okFor('vpn-07');
+    await labRow('vpn-07').click({ button: 'right' });
+    await page.getByRole('menu', { name: 'Actions for vpn-07', exact: true }).getByRole('menuitem', { name: 'Open console', exact: true }).click();
+    await app.tab('vpn-07').waitForState('connected');
+    assert.ok(okFor('vpn-07') > before, 'one more CONNECT for vpn-07');
+    // × closes it; type-ahead and Enter open it again.
+    await page.getByRole('button', { name: 'Close vpn-07', exact: true }).click();
+    await app.tab('vpn-07').tab.waitFor({ state: 'detached' });
+    // From lab's row, the first "vpn…" row is lab's vpn-07.
+    await app.tree.item('lab').click();
+    await page.keyboard.type('vpn');
+    await waitUntil('type-ahead on vpn-07', 5_000, async () => ((await facts.focusedLabel()) === 'vpn-07' ? true : undefined));
+    before = okFor('vpn-07');
+    await page.keyboard.press('Enter');
+    await app.tab('vpn-07').waitForState('connected');
+    assert.ok(okFor('vpn-07') > before);
+    // Delete on the focused tab closes it: lab's web-01 goes, lab2's twin is plain "web-01" again.
+    const labWeb = page.getByRole('tab', { name: 'web-01 · lab', exact: true });
+    await labWeb.press('Delete');
+    await labWeb.waitFor({ state: 'detached' });
+    await page.getByRole('tab', { name: 'web-01', exact: true }).waitFor();
+    // Double-click opens (the first web-01 row is lab's): the twins are told apart again.
+    await app.tree.root.locator('[role="treeitem"][aria-label="web-01"]').first().dblclick();
+    await page.getByRole('tab', { name: 'web-01 · lab', exact: true }).waitFor();
+    await page.getByRole('tab', { name: 'web-01 · lab2', exact: true }).waitFor();
+    // Shift+F10 on a focused row opens its menu; Open text console on a PV guest (rfb + vt100).
+    const cache = labRow('cache-03');
+    await cache.click();
+    await cache.press('Shift+F10');
+    const menu = page.getByRole('menu', { name: 'Actions for cache-03', exact: true });
+    before = okFor('cache-03');
+    await menu.getByRole('menuitem', { name: 'Open text console', exact: true }).click();
+    await app.tab('cache-03').waitForState('connected');
+    assert.ok(okFor('cache-03') > before, 'the text console was CONNECTed');
+    assert.equal(sim.vm('cache-03').consoles.some((c) => c.protocol === 'vt100'), true);
+    await page.getByRole('button', { name: 'Close cache-03', exact: true }).click();
+    // A host's menu → Open host console: the dom0 console.
+    before = ok();
+    await (await app.tree.waitForItem('xcp-host-02')).click({ button: 'right' });
+    await page.getByRole('menu', { name: 'Actions for xcp-host-02', exact: true }).getByRole('menuitem', { name: 'Open host console', exact: true }).click();
+    const hostTab = page.getByRole('tab', { name: /xcp-host-02/ });
+    await hostTab.waitFor();
+    await waitUntil('the dom0 console CONNECTed', 10_000, () => (ok() > before ? true : undefined));
+    await hostTab.click({ button: 'right' });
+    await page.getByRole('menu', { name: /^Tab .*xcp-host-02/ }).getByRole('menuitem', { name: 'Close', exact: true }).click();
+    await hostTab.waitFor({ state: 'detached' });
+    await waitUntil('three tabs saved (vpn-07 and the web-01 twins)', 5_000, () => (config().ui.tabs.length === 3 ? true : undefined));
+  });
+
+  test('the tree from the keyboard: the filter box, Home/End, * expands, and the splitter resizes (saved)', async () => {
+    const page = browser.page;
+    await app.tree.filterBox().fill('vpn');
+    await labRow('db-02').waitFor({ state: 'detached' });
+    await labRow('vpn-07').waitFor();
+    await app.tree.filterBox().fill('');
+    await labRow('db-02').waitFor();
+    // Collapse a host, then * on a sibling expands every sibling again.
+    const host = await app.tree.waitForItem('xcp-host-03');
+    await host.click();
+    await host.press('ArrowLeft');
+    await app.tree.root.locator('[aria-label="xcp-host-03"][aria-expanded="false"]').waitFor();
+    await (await app.tree.waitForItem('xcp-host-02')).press('*');
+    await app.tree.root.locator('[aria-label="xcp-host-03"][aria-expanded="true"]').waitFor();
+    await page.keyboard.press('Home');
+    assert.equal(await facts.focusedLabel(), 'lab');
+    await page.keyboard.press('End');
+    assert.equal(await facts.focusedLabel(), (await app.tree.root.locator('[role="treeitem"]').last().getAttribute('aria-label')) ?? '');
+    // The splitter: two steps right, the width is saved.
+    const splitter = page.getByRole('separator', { name: 'Resize the tree', exact: true });
+    const width = Number(await splitter.getAttribute('aria-valuenow'));
+    await splitter.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await waitUntil('the wider tree saved', 5_000, () => ((config().ui as { treeWidth?: number }).treeWidth === width + 32 ? true : undefined));
+    assert.equal(Number(await splitter.getAttribute('aria-valuenow')), width + 32);
+  });
+
+  test("a halted VM's tab offers Start: it starts the VM at the simulator and the tab attaches", async () => {
+    assert.equal(sim.vm('db-02').powerState, 'Halted');
+    await labRow('db-02').click();
+    await labRow('db-02').press('Enter');
+    const tab = app.tab('db-02');
+    await tab.waitForState('not-running');
+    await tab.visiblePanel().getByRole('button', { name: 'Start', exact: true }).click();
+    await simPower('db-02', 'Running');
+    await tab.waitForState('connected');
+    await treePower('db-02', 'Running');
+    await browser.page.getByRole('button', { name: 'Close db-02', exact: true }).click();
   });
 
   test('themes follow the OS and the toggle; collapsed rows are remembered across a reload', async () => {
