@@ -221,6 +221,11 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
     return this.entry(id).session.state;
   }
 
+  /** True while the pool's connect loop runs; false once it stopped to wait for the user. */
+  attempting(id: string): boolean {
+    return this.entry(id).session.attempting;
+  }
+
   /** Adds a pool (not connected yet). `pins` pre-trusts certificates (CLI `--trust-fingerprint`, demo). */
   async add(input: PoolInput, extra: { demo?: boolean; pins?: PinnedHost[] } = {}): Promise<string> {
     const name = input.name.trim();

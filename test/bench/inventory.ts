@@ -4,7 +4,8 @@
  * - time to first full tree (connect + login + full event.from load + member pins + snapshot + buildTree);
  * - event-to-diff latency over power changes made by another client (p50 / p95 / max), and diff sizes;
  * - this process's memory (it is the main process's share: the manager and its inventory) before and
- *   after the load, heap measured after a full GC when node runs with --expose-gc.
+ *   after the load and after the changes, heap measured after a full GC when node runs with --expose-gc;
+ *   the target is held against the larger heap figure.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -92,7 +93,9 @@ export async function run(): Promise<void> {
     out(`diff size (nodes): p50 ${pct(sizes, 50)}, max ${sizes.at(-1) ?? 0}`);
     const end = mem();
     out(`memory after the changes: heap ${end.heap.toFixed(0)} MB, rss ${end.rss.toFixed(0)} MB`);
-    target({ target: 'main-process heap with 10k VMs ≤ 60 MiB', figure: fig(end.heap, 'MiB', 0), peer: `before connect ${fig(before.heap, 'MiB', 0)}`, met: end.heap <= 60 });
+    // The larger of the two: right after the load (what a quiet pool keeps) and after the changes.
+    const heap = Math.max(after.heap, end.heap);
+    target({ target: 'main-process heap with 10k VMs ≤ 60 MiB', figure: fig(heap, 'MiB', 0), peer: `before connect ${fig(before.heap, 'MiB', 0)}; after load ${fig(after.heap, 'MiB', 0)}, after the changes ${fig(end.heap, 'MiB', 0)}`, met: heap <= 60 });
   } finally {
     await manager.close();
     await sim.stop();

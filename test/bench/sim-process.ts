@@ -32,6 +32,12 @@ export interface SimProcess {
   /** One JSON-RPC call to the master; throws on an XAPI error. */
   rpc(method: string, params: unknown[]): Promise<unknown>;
   /**
+   * Another client's view of the events: `event.from(classes)` in a loop on the bench's own session
+   * (no processing), calling `onEvents` with each reply's events and the wall-clock time (ms since the
+   * epoch) it arrived. `stop()` ends the loop after the call in flight.
+   */
+  watch(classes: string[], onEvents: (events: { class: string; ref: string; operation: string; snapshot?: Record<string, unknown> }[], atMs: number) => void): { stop(): void };
+  /**
    * The simulator's own time for one call, ms: request sent → response headers (it writes them with
    * the body once the answer is serialised); the body is read and dropped, not parsed.
    */
@@ -71,13 +77,29 @@ export async function startSimProcess(args: string[]): Promise<SimProcess> {
     if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}(${(body.error.data ?? []).join(', ')})`);
     return body.result;
   };
+  const rpc = async (method: string, params: unknown[]): Promise<unknown> => {
+    session ??= (await call('session.login_with_password', [info.user, info.password, '1.0', 'porthole-bench'])) as string;
+    return call(method, [session, ...params]);
+  };
   return {
     info,
     port: Number(new URL(info.master).port),
     pid: child.pid,
-    async rpc(method, params) {
-      session ??= (await call('session.login_with_password', [info.user, info.password, '1.0', 'porthole-bench'])) as string;
-      return call(method, [session, ...params]);
+    rpc,
+    watch(classes, onEvents) {
+      let stopped = false;
+      const loop = async (): Promise<void> => {
+        let token = '';
+        while (!stopped) {
+          const reply = (await rpc('event.from', [classes, token, 5])) as { events: Parameters<typeof onEvents>[0]; token: string };
+          if (stopped) return;
+          onEvents(reply.events, performance.timeOrigin + performance.now());
+          token = reply.token;
+        }
+      };
+      // The call in flight fails when the simulator stops: nothing to report then.
+      loop().catch(() => undefined);
+      return { stop: () => void (stopped = true) };
     },
     async serverMs(method, params) {
       session ??= (await call('session.login_with_password', [info.user, info.password, '1.0', 'porthole-bench'])) as string;

@@ -9,7 +9,8 @@
  *    first screen painted), with the simulator's own time for the full event.from beside it (the server's
  *    share); time from the inventory data reaching the page to that frame;
  *    filter-keystroke latency (keydown → first painted frame after the tree changed); event-to-screen
- *    latency (the simulator changes a VM's power state → its tree item shows the new state).
+ *    latency (another client receives the simulator's event for a VM's new power state → its tree
+ *    item shows it), and the same from the power request (which includes the simulated operation).
  *
  * 3. hidden tabs: CPU (Chromium + this process, which is the backend; the simulator runs in its own
  *    process and is left out) over `CPU_WINDOW_MS` with one console tab, with 16 tabs of which one is
@@ -247,25 +248,45 @@ async function benchBigPool(): Promise<void> {
       targetRow({ target: '10k VMs: filter keystroke → painted p95 ≤ 16 ms', figure: fig(keyP95, 'ms'), peer: `p50 ${fig(keyTimes.length === 0 ? undefined : percentile(keyTimes, 50), 'ms')}`, met: keyP95 === undefined ? undefined : keyP95 <= 16 });
       if (unchanged > 0) process.stdout.write(`  (${unchanged} keystrokes changed nothing in the tree within ${KEY_SETTLE_MS} ms)\n`);
 
-      // Event to screen: with the filter on one VM (so its row is rendered), flip its power state.
+      // Event to screen: with the filter on one VM (so its row is rendered), flip its power state. The
+      // event's time is when another client (this bench's own event.from on that VM, no processing)
+      // receives the new power_state from the simulator; the request's time is when VM.start /
+      // VM.hard_shutdown was sent (that figure includes the simulated operation's progress steps).
       await box.fill(target);
       await app.tree.waitForItem(target);
+      const ref = await sim.rpc('VM.get_by_name_label', [target]).then((refs) => (refs as string[])[0] ?? '');
+      let wanted: { state: string; seen: (atMs: number) => void } | undefined;
+      const watcher = sim.watch([`vm/${ref}`], (events, atMs) => {
+        for (const e of events) if (wanted !== undefined && e.ref === ref && e.snapshot?.power_state === wanted.state) wanted.seen(atMs);
+      });
       const eventTimes: number[] = [];
+      const requestTimes: number[] = [];
       const stopPower = await pageProfile(page, 'big-power');
-      for (let i = 0; i < POWER_CHANGES; i++) {
-        const ref = await sim.rpc('VM.get_by_name_label', [target]).then((refs) => (refs as string[])[0]);
-        const running = (await sim.rpc('VM.get_power_state', [ref])) === 'Running';
-        const next = running ? 'Halted' : 'Running';
-        const waiting = inPage(page, `window.__bench.frameWhen(() => window.__bench.rowState(${JSON.stringify(target)}) === ${JSON.stringify(next)}, 30000, 0).then((t) => performance.timeOrigin + t)`);
-        // powerOpMs is 1 ms, so the record changes right after the call starts.
-        const changedAt = performance.timeOrigin + performance.now();
-        const [shownAt] = await Promise.all([waiting, sim.rpc(running ? 'VM.hard_shutdown' : 'VM.start', running ? [ref] : [ref, false, false])]);
-        eventTimes.push(shownAt - changedAt);
+      try {
+        for (let i = 0; i < POWER_CHANGES; i++) {
+          const running = (await sim.rpc('VM.get_power_state', [ref])) === 'Running';
+          const next = running ? 'Halted' : 'Running';
+          const seenAt = new Promise<number>((resolve) => (wanted = { state: next, seen: resolve }));
+          const waiting = inPage(page, `window.__bench.frameWhen(() => window.__bench.rowState(${JSON.stringify(target)}) === ${JSON.stringify(next)}, 30000, 0).then((t) => performance.timeOrigin + t)`);
+          // powerOpMs is 1 ms, so the record changes as soon as the simulated operation's steps are done.
+          const requestedAt = performance.timeOrigin + performance.now();
+          const [shownAt, eventAt] = await Promise.all([waiting, seenAt, sim.rpc(running ? 'VM.hard_shutdown' : 'VM.start', running ? [ref] : [ref, false, false])]);
+          eventTimes.push(shownAt - eventAt);
+          requestTimes.push(shownAt - requestedAt);
+        }
+      } finally {
+        watcher.stop();
       }
       await stopPower();
       line('10k pool: power event → tree row repainted', eventTimes);
+      line('10k pool: power request → tree row repainted', requestTimes);
       const eventP95 = percentile(eventTimes, 95);
-      targetRow({ target: '10k VMs: power event → row repainted p95 ≤ 50 ms', figure: fig(eventP95, 'ms'), peer: `p50 ${fig(percentile(eventTimes, 50), 'ms')}`, met: eventP95 <= 50 });
+      targetRow({
+        target: '10k VMs: power event → row repainted p95 ≤ 50 ms',
+        figure: fig(eventP95, 'ms'),
+        peer: `p50 ${fig(percentile(eventTimes, 50), 'ms')}; from the request (incl. the simulated operation) p50 ${fig(percentile(requestTimes, 50), 'ms')}`,
+        met: eventP95 <= 50,
+      });
     });
   } finally {
     await sim.stop();

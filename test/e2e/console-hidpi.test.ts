@@ -81,10 +81,7 @@ describe('HiDPI: a console at 1:1 is sharp at 2 device pixels per CSS pixel', { 
     rig = await startConsoleRig({ kinds: ['qemu'], deviceScaleFactor: SCALE });
     ({ browser, app, sim } = rig);
     qemuVm = rig.vmWith('qemu');
-    await app.addPool({ address: new URL(sim.masterUrl).host, username: sim.user, password: sim.password });
-    await app.trustDialog.trust();
-    await app.tree.open(qemuVm);
-    await app.tab(qemuVm).waitForState('connected');
+    await rig.connect(qemuVm);
   });
 
   after(async () => {

@@ -26,7 +26,7 @@ import type { ConsoleTab } from './pages/console-tab';
 import { startConsoleRig, type ConsoleRig } from './rig';
 import { expectedQcodes, producible, SAMPLE, XKB_SAYS } from './typing-expectations';
 import { ARRIVAL_TIMEOUT_MS, readText, traceSince, waitForDowns, waitForTyped } from './server-input';
-import { diffImages, equalButCursor, parsePpm, waitUntil, type BrowserSession } from './support';
+import { diffImages, equalButCursor, parsePpm, readClipboardText, waitUntil, writeClipboardText, type BrowserSession } from './support';
 
 const skip = needTools('chromium', 'qemu-system-x86_64', 'Xvnc', 'setxkbmap', 'xdpyinfo');
 
@@ -49,14 +49,7 @@ describe('console power features against QEMU and Xvnc', { skip }, () => {
     ({ browser, app, sim } = rig);
     qemuVm = rig.vmWith('qemu');
     xvncVm = rig.vmWith('xvnc');
-    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(rig.harness.url).origin });
-    const master = new URL(sim.masterUrl);
-    await app.addPool({ address: master.host, username: sim.user, password: sim.password });
-    await app.trustDialog.trust();
-    await app.tree.open(qemuVm);
-    await app.tab(qemuVm).waitForState('connected');
-    await app.tree.open(xvncVm);
-    await app.tab(xvncVm).waitForState('connected');
+    await rig.connect(qemuVm, xvncVm);
     // The console servers exist once their VMs' consoles are connected.
     qemuTrace = sim.vnc(qemuVm)?.inputTrace ?? '';
     typedFile = sim.vnc(xvncVm)?.typedFile ?? '';
@@ -330,13 +323,7 @@ describe('console power features against QEMU and Xvnc', { skip }, () => {
   });
 
   test("the host's text console: opened from the host in the tree; find, copy and paste in the terminal", async () => {
-    const host = sim.hosts[0]!.name;
-    const item = await app.tree.waitForItem(host);
-    await item.click({ button: 'right' });
-    await browser.page.getByRole('menuitem', { name: 'Open host text console', exact: true }).click();
-    const name = (await app.tabs().last().getAttribute('aria-label')) ?? (await app.tabs().last().innerText()).trim();
-    const tab = app.tab(name);
-    await tab.waitForState('connected');
+    const tab = await app.openHostTextConsole(sim.hosts[0]!.name);
     const panel = tab.visiblePanel();
     await panel.locator('.xterm').click();
     await browser.page.keyboard.type('echo porthole-find-me');
@@ -349,7 +336,7 @@ describe('console power features against QEMU and Xvnc', { skip }, () => {
       return (await panel.getByRole('status').count()) === 0 ? true : undefined;
     });
     await panel.getByRole('button', { name: 'Copy', exact: true }).click();
-    const readClipboard = (): Promise<string> => browser.page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
+    const readClipboard = (): Promise<string> => readClipboardText(browser.page);
     await waitUntil('the selection on the clipboard', 5_000, async () => ((await readClipboard()) === 'porthole-find-me' ? true : undefined));
     await findBox.fill('absent-xyzzy');
     await findBox.press('Enter');
@@ -359,7 +346,7 @@ describe('console power features against QEMU and Xvnc', { skip }, () => {
     await browser.page.keyboard.type('secret');
     await browser.page.keyboard.press('Enter');
     // Paste: the clipboard goes to the guest as typed; its echo is then found.
-    await browser.page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { writeText(t: string): Promise<void> } } }).navigator.clipboard.writeText('echo pasted-line\r'));
+    await writeClipboardText(browser.page, 'echo pasted-line\r');
     await panel.getByRole('button', { name: 'Paste', exact: true }).click();
     await findBox.fill('pasted-line');
     await waitUntil('the pasted line echoed', ARRIVAL_TIMEOUT_MS, async () => {

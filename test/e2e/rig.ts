@@ -67,6 +67,11 @@ export interface ConsoleRig {
   app: AppPage;
   /** The VM whose console server is of `kind` (throws when none is). */
   vmWith(kind: VncKind): string;
+  /**
+   * Lets the page use the clipboard, adds the simulator's pool through the dialog (trusting its
+   * certificate) and opens the consoles of `vms`, waiting until each is connected.
+   */
+  connect(...vms: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,6 +91,16 @@ export async function startConsoleRig(options: RigOptions = {}): Promise<Console
     browser: rig.browser,
     app: rig.app,
     vmWith: (kind) => consoles.vmWith(kind),
+    async connect(...vms) {
+      const { app } = rig;
+      await rig.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(rig.harness.url).origin });
+      await app.addPool({ address: new URL(sim.masterUrl).host, username: sim.user, password: sim.password });
+      await app.trustDialog.trust();
+      for (const vm of vms) {
+        await app.tree.open(vm);
+        await app.tab(vm).waitForState('connected');
+      }
+    },
     async stop() {
       await rig.stop();
       await sim.stop();

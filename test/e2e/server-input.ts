@@ -49,16 +49,26 @@ export function heldKeys(keys: readonly TracedKey[]): string[] {
   return held;
 }
 
-/** Waits until QEMU's trace shows at least `count` key downs after `offset`; returns all of them. */
-export async function waitForDowns(trace: string, offset: number, count: number): Promise<string[]> {
-  let seen: string[] = [];
-  await waitUntil(`${count} key downs in QEMU's input trace`, ARRIVAL_TIMEOUT_MS, () => {
-    seen = traceSince(trace, offset).downs;
+/** Waits until QEMU's trace shows at least `count` key downs (or with `what: 'events'`, key events) after `offset`; returns them all. */
+async function waitForTraced<T>(trace: string, offset: number, count: number, what: 'downs' | 'events', pick: (t: ReturnType<typeof traceSince>) => T[]): Promise<T[]> {
+  let seen: T[] = [];
+  await waitUntil(`${count} key ${what} in QEMU's input trace`, ARRIVAL_TIMEOUT_MS, () => {
+    seen = pick(traceSince(trace, offset));
     return seen.length >= count ? true : undefined;
   }).catch((error: unknown) => {
     throw new Error(`${String(error)}; saw ${seen.length}: ${JSON.stringify(seen.slice(-40))}`);
   });
   return seen;
+}
+
+/** Waits until QEMU's trace shows at least `count` key downs after `offset`; returns all of them. */
+export function waitForDowns(trace: string, offset: number, count: number): Promise<string[]> {
+  return waitForTraced(trace, offset, count, 'downs', (t) => t.downs);
+}
+
+/** Waits until QEMU's trace shows at least `count` key events (downs and ups) after `offset`; returns all of them. */
+export function waitForKeyEvents(trace: string, offset: number, count: number): Promise<TracedKey[]> {
+  return waitForTraced(trace, offset, count, 'events', (t) => t.keys);
 }
 
 /** Waits until an xterm's file has grown by a whole line (or `lines` lines) after `offset`; returns the new part. */

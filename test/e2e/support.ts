@@ -263,3 +263,13 @@ export function meanDifference(a: RgbImage, b: RgbImage): number {
   for (let i = 0; i < a.rgb.length; i++) total += Math.abs(a.rgb[i]! - b.rgb[i]!);
   return total / a.rgb.length;
 }
+
+/** The page's clipboard text (the page needs the clipboard-read permission). */
+export function readClipboardText(page: Page): Promise<string> {
+  return page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText());
+}
+
+/** Puts text on the page's clipboard (the page needs the clipboard-write permission). */
+export function writeClipboardText(page: Page, text: string): Promise<void> {
+  return page.evaluate((t) => (globalThis as unknown as { navigator: { clipboard: { writeText(t: string): Promise<void> } } }).navigator.clipboard.writeText(t), text);
+}

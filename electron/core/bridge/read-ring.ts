@@ -8,10 +8,13 @@
  * much and the collections cost throughput. With the socket's `onread` option, Node decrypts straight
  * into buffers we provide instead.
  *
- * How it works: up to `slots` buffers of `SLOT_BYTES` (created on first use, then reused) are handed to
- * the socket in FIFO order. Each read arrives in `sink(chunk, release)`; the consumer calls `release()`
- * once the bytes are no longer needed (the relay: when the page socket has written them). Writes finish
- * in order, so slots free up in order. When every slot is busy (the page is far behind — backpressure
+ * How it works: each read goes into a free slot of `SLOT_BYTES`; a new slot is created only when every
+ * existing one still holds unreleased bytes, up to `slots` of them. Each read arrives in
+ * `sink(chunk, release)`; the consumer calls `release()` once the bytes are no longer needed (the
+ * relay: when the page socket has written them; a thumbnail: once copied into its framebuffer), which
+ * returns the slot for the next read. So a consumer that keeps up reuses one or two slots however much
+ * flows (a ring that always took the next slot in turn allocated all of them — 2 MiB — on every
+ * tunnel that carried a full screen). When every slot is busy (the page is far behind — backpressure
  * will stop reading soon), a one-off buffer is used instead. Chunks handed out before a consumer is
  * attached are copied, so nothing is lost while the tunnel changes hands.
  */
@@ -29,11 +32,12 @@ const NOOP = (): void => undefined;
 
 /** The ring behind one socket. */
 export class ReadRing {
-  private readonly buffers: Buffer[] = [];
-  private head = 0;
+  /** Slots ready for the next read (released, or never used). */
+  private readonly free: Buffer[] = [];
+  /** Slots created so far (at most `slots`). */
+  private created = 0;
   private inUse = 0;
   private current: Buffer | undefined;
-  private readonly outstanding: boolean[] = [];
   private sinkFn: ChunkSink | undefined;
   private readonly held: Buffer[] = [];
   /** Reads that did not fit in the ring (for tests and tuning). */
@@ -55,6 +59,11 @@ export class ReadRing {
     return this.inUse;
   }
 
+  /** Slots allocated so far (for tests: a consumer that keeps up needs very few). */
+  get allocated(): number {
+    return this.created;
+  }
+
   /** Routes every chunk to `sink` (chunks that arrived before are passed first, as copies). */
   attach(sink: ChunkSink): void {
     this.sinkFn = sink;
@@ -67,38 +76,36 @@ export class ReadRing {
   }
 
   private next(): Buffer {
-    if (this.inUse < this.slots) {
-      let slot = this.buffers[this.head];
-      if (slot === undefined) {
-        slot = Buffer.allocUnsafeSlow(SLOT_BYTES);
-        this.buffers[this.head] = slot;
-      }
-      this.current = slot;
-      return slot;
+    let slot = this.free.pop();
+    if (slot === undefined && this.created < this.slots) {
+      slot = Buffer.allocUnsafeSlow(SLOT_BYTES);
+      this.created++;
     }
+    this.current = slot;
+    if (slot !== undefined) return slot;
     this.overflows++;
-    this.current = undefined;
     return Buffer.allocUnsafe(SLOT_BYTES);
   }
 
   private deliver(bytes: number, buf: Uint8Array): void {
     const chunk = Buffer.from(buf.buffer, buf.byteOffset, bytes);
+    const slot = this.current !== undefined && buf.buffer === this.current.buffer && buf.byteOffset === this.current.byteOffset ? this.current : undefined;
+    this.current = undefined;
     const sink = this.sinkFn;
     if (sink === undefined) {
       this.held.push(Buffer.from(chunk));
+      if (slot !== undefined) this.free.push(slot);
       return;
     }
-    const fromRing = this.current !== undefined && buf.buffer === this.current.buffer && buf.byteOffset === this.current.byteOffset;
-    if (fromRing) {
-      this.head = (this.head + 1) % this.slots;
-      this.inUse++;
-    }
-    this.outstanding.push(fromRing);
+    if (slot !== undefined) this.inUse++;
     let released = false;
     sink(chunk, () => {
       if (released) return;
       released = true;
-      if (this.outstanding.shift() === true) this.inUse--;
+      if (slot !== undefined) {
+        this.inUse--;
+        this.free.push(slot);
+      }
     });
   }
 }

@@ -315,9 +315,12 @@ export class ThumbnailRfbClient {
       this.fail(`the console screen size ${width}×${height} is not usable`);
       return false;
     }
+    const bytes = width * height * BYTES_PER_PIXEL;
     this.width = width;
     this.height = height;
-    this.pixels = this.alloc(width * height * BYTES_PER_PIXEL);
+    // A DesktopSize that repeats the size (QEMU and the simulator announce it in the first update)
+    // keeps the buffer: clearing it is enough, and a second megabyte per picture was GC churn.
+    this.pixels = this.pixels.length === bytes ? this.pixels.fill(0) : this.alloc(bytes);
     this.covered = 0;
     return true;
   }

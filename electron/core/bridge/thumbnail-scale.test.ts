@@ -41,3 +41,23 @@ test('each half of a two-colour screen keeps its colour; white text on black ave
   // One lit column in three: a third of full brightness.
   assert.deepEqual([...stripes.rgba.subarray(0, 3)], [85, 85, 85]);
 });
+
+test('each thumbnail pixel is the exact mean of its span, for narrow (packed sums) and wide spans', () => {
+  // Random along x, constant along y: the mean of a span does not depend on which rows are read.
+  for (const width of [800, 4000]) {
+    let seed = 7;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) & 0xffff;
+    const columns = Array.from({ length: width }, random);
+    const height = 300;
+    const thumb = downscale({ width, height, pixels: screen(width, height, (x) => columns[x]!) }, 240, 180);
+    const dw = thumb.width;
+    for (let c = 0; c < dw; c++) {
+      const from = Math.min(width, Math.ceil((c * width) / dw));
+      const to = Math.min(width, Math.ceil(((c + 1) * width) / dw));
+      const span = columns.slice(from, to);
+      const mean = (field: (p: number) => number, max: number): number => Math.round((span.reduce((a, p) => a + field(p), 0) * 255) / (max * span.length));
+      const want = [mean((p) => p >> 11, 31), mean((p) => (p >> 5) & 63, 63), mean((p) => p & 31, 31), 255];
+      assert.deepEqual([...thumb.rgba.subarray(c * 4, c * 4 + 4)], want, `width ${width}, column ${c}`);
+    }
+  }
+});

@@ -101,7 +101,7 @@ export async function watchEvents(ctx: EventLoopContext): Promise<WatchEnd> {
   let lostInARow = 0;
   const stopped: WatchEnd = { reason: 'disconnected', code: 'NOT_CONNECTED', malformed: false, steady };
   for (;;) {
-    let reply: EventReply;
+    let reply: EventReply | undefined;
     try {
       reply = parseEventReply(await conn.call('event.from', WATCHED_CLASSES, token, ctx.eventTimeoutS));
     } catch (error) {
@@ -124,21 +124,16 @@ export async function watchEvents(ctx: EventLoopContext): Promise<WatchEnd> {
     }
     if (ctx.stale()) return { ...stopped, steady };
     if (reply.dropped > 0) log.warn('dropped malformed events', { pool: ctx.poolId, count: reply.dropped });
-    const { events } = reply;
     const first = token === '';
-    if (first) {
-      ctx.inventory.loadEvents(events);
-    } else {
-      ctx.inventory.applyEvents(events);
+    if (!first) {
       lostInARow = 0;
       steady = true;
-      if (events.some((e) => e.class === 'host' && e.operation !== 'mod')) {
-        ctx.onPinning(pinMembers(ctx).catch((error: unknown) => log.warn('cannot pin the members', { pool: ctx.poolId, error })));
-      }
     }
-    ctx.onEvents(events);
     token = reply.token;
-    if (ctx.inventory.hasChanges) ctx.onInventory();
+    absorb(ctx, reply.events, first);
+    // Let the reply go before waiting for the next one: a first load is tens of MB of records, and
+    // on a quiet pool the next reply may be a whole event timeout away.
+    reply = undefined;
     if (first) {
       // The tree goes out first; the members' pins follow (a console lookup waits for them: onPinning).
       const pinning = pinMembers(ctx);
@@ -148,6 +143,20 @@ export async function watchEvents(ctx: EventLoopContext): Promise<WatchEnd> {
       ctx.onLoaded();
     }
   }
+}
+
+/** Feeds one reply's events to the inventory (a full load when `first`) and the session; re-pins when hosts came or went. */
+function absorb(ctx: EventLoopContext, events: readonly XapiEvent[], first: boolean): void {
+  if (first) {
+    ctx.inventory.loadEvents(events);
+  } else {
+    ctx.inventory.applyEvents(events);
+    if (events.some((e) => e.class === 'host' && e.operation !== 'mod')) {
+      ctx.onPinning(pinMembers(ctx).catch((error: unknown) => log.warn('cannot pin the members', { pool: ctx.poolId, error })));
+    }
+  }
+  ctx.onEvents(events);
+  if (ctx.inventory.hasChanges) ctx.onInventory();
 }
 
 /** Pins every host's certificate as the (trusted) master reports it, and remembers member addresses. */

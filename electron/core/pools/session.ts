@@ -77,6 +77,8 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
   private loggingOut: Promise<void> | undefined;
   /** Incremented by connect/disconnect: async work of an older generation stops at its next await. */
   private gen = 0;
+  /** Connect loops running (0 or 1; see `attempting`). */
+  private loops = 0;
   private wake: (() => void) | undefined;
   /** Last certificate refusal seen by the agent (xen-api may wrap the connector's error). */
   private refusal: CertificateError | undefined;
@@ -168,6 +170,14 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
     await this.disconnect();
     // destroy, not close: close would wait for the blocked event.from to return.
     await this.agent.destroy().catch(() => undefined);
+  }
+
+  /**
+   * True while a connect loop runs (connecting, backing off, retrying). Once false, nothing logs in
+   * again until `connect()`: what "no retry loop" means, checkable without waiting.
+   */
+  get attempting(): boolean {
+    return this.loops > 0;
   }
 
   /** Retry now (skips the remaining back-off) when reconnecting. */
@@ -270,7 +280,10 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
   /** Starts a new run (a new generation); an error it did not expect ends it in `failed`. */
   private start(): void {
     const gen = ++this.gen;
-    this.run(gen).catch((error: unknown) => this.crashed(gen, error));
+    this.loops++;
+    this.run(gen)
+      .catch((error: unknown) => this.crashed(gen, error))
+      .finally(() => this.loops--);
   }
 
   private crashed(gen: number, error: unknown): void {

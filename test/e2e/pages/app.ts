@@ -60,6 +60,17 @@ export class AppPage {
     return new ConsoleTab(this.page, vmName);
   }
 
+  /** Opens a host's text console from its context menu in the tree; returns its tab once connected. */
+  async openHostTextConsole(host: string): Promise<ConsoleTab> {
+    const item = await this.tree.waitForItem(host);
+    await item.click({ button: 'right' });
+    await this.page.getByRole('menuitem', { name: 'Open host text console', exact: true }).click();
+    const last = this.tabs().last();
+    const tab = this.tab((await last.getAttribute('aria-label')) ?? (await last.innerText()).trim());
+    await tab.waitForState('connected');
+    return tab;
+  }
+
   /** Every console tab on screen. */
   tabs(): Locator {
     return this.page.getByRole('tab');

@@ -3,8 +3,9 @@
  * (the host OS takes Ctrl+Alt+Del, Alt+Tab, Win…), as the keysym + DOM code pairs noVNC sends.
  *
  * A combination is pressed in order and released in reverse. Sticky modifiers (Ctrl, Alt, AltGr,
- * Shift, Win toggled on in the toolbar) wrap the next key sent by any route — a menu combination, a
- * key typed on the console, or typed text — and are then released and cleared (`withSticky`).
+ * Shift, Win toggled on in the toolbar) wrap the next menu combination or the next key typed on the
+ * console, and are then released and cleared (`stickyKeys` gives their key presses; the console's
+ * controls, console-controls.svelte.ts, do the wrapping). Type text does not use them.
  * Keysym values are X11's (keysymdef.h).
  */
 
