@@ -1,7 +1,8 @@
 // Pools against the simulator (real TLS, real sockets): trust on first use, member pins, changed
 // certificates refused before login, wrong passwords, HOST_IS_SLAVE, failover, session expiry,
-// back-off, power actions, console source, and basic_text password storage.
-import { describe, test, before, after } from 'node:test';
+// back-off (and Connect cutting it short), a password changed while connected, power actions,
+// console source, and basic_text password storage.
+import { describe, test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import type { Simulator } from '../../electron/sim/types';
 import type { PoolState } from '../../shared/contract';
 import type { InventoryDiff, VmNode } from '../../shared/inventory';
 import { applyDiff, stateFromSnapshot } from '../../shared/tree';
+import type { PoolManager } from '../../electron/core/pool-manager';
 import { aesGcmCipher } from './ciphers';
 import { FAST, addTrusted, connectTrusted, hostAddress, makeManager, sleep, waitState } from './helpers';
 
@@ -188,6 +190,21 @@ describe('a 3-host pool', () => {
   });
 });
 
+/**
+ * A one-host pool, connected, whose reconnect back-off (10 min) is longer than any test: only an
+ * outcome that needs no retry, or the user's Connect, can move it on in time.
+ */
+async function connectedWithLongBackoff(t: TestContext): Promise<{ sim: Simulator; manager: PoolManager; id: string }> {
+  const sim = await startSimulator({ hosts: 1, vms: 3, vnc: 'synthetic', powerOpMs: 50 });
+  t.after(() => sim.stop());
+  const { manager, cleanup } = await makeManager(undefined, undefined, { ...FAST, backoffBaseMs: 600_000, backoffCapMs: 600_000 });
+  t.after(cleanup);
+  const id = await addTrusted(manager, sim);
+  manager.connect(id);
+  await manager.waitReady(id);
+  return { sim, manager, id };
+}
+
 describe('faults that change the pool', () => {
   test('a changed certificate is refused before login; trust() cannot override it', async (t) => {
     const sim = await startSimulator({ hosts: 2, vms: 2, vnc: 'synthetic' });
@@ -260,6 +277,28 @@ describe('faults that change the pool', () => {
     assert.deepEqual(kinds, [], 'stayed connected');
     assert.ok(sim.stats().loginAttempts > logins, 'logged in again');
     await manager.vmAction(id, vm.uuid, target === 'Running' ? 'hard_shutdown' : 'start');
+  });
+
+  test('a password changed at the pool while connected: needs-password after one refused re-login, however long the back-off', async (t) => {
+    const { sim, manager, id } = await connectedWithLongBackoff(t);
+    sim.addUser(sim.user, 'changed-at-the-pool', 'pool-admin');
+    const logins = sim.stats().loginAttempts;
+    sim.faults.expireSessions();
+    const s = await waitState(manager, id, (x) => x.kind === 'needs-password');
+    assert.match(s.kind === 'needs-password' ? s.message : '', /rejected the user name or password/);
+    assert.equal(sim.stats().loginAttempts, logins + 1, 'the stored password was tried once, not again');
+    assert.equal(manager.find(id)?.password, 'none', 'the rejected password is forgotten');
+  });
+
+  test('Connect while reconnecting tries at once instead of waiting out the back-off', async (t) => {
+    const { sim, manager, id } = await connectedWithLongBackoff(t);
+    await sim.faults.stopHost(sim.hosts[0]!.name);
+    await waitState(manager, id, (x) => x.kind === 'reconnecting' && x.retryInMs >= 300_000);
+    await sim.faults.startHost(sim.hosts[0]!.name);
+    const logins = sim.stats().loginAttempts;
+    manager.connect(id);
+    await waitState(manager, id, (x) => x.kind === 'connected');
+    assert.equal(sim.stats().loginAttempts, logins + 1);
   });
 
   test('HOST_STILL_BOOTING is retried with back-off', async (t) => {

@@ -21,6 +21,7 @@ import { startSimulator } from '../../electron/sim/index';
 import type { Simulator } from '../../electron/sim/types';
 import { startHarness, type Harness } from '../../electron/core/harness/server';
 import { needTools } from '../support/tools';
+import { holdConsoleAs } from '../core/helpers';
 import { AppPage } from './pages/app';
 import { CertChangedDialog, Notices, PageFacts, PropertiesPane, StatusBar, TOOLBAR, Toolbar, type ToolbarCommand } from './pages/workspace';
 import { ROOT, VIEWPORT, ensureFreshRenderer, launchBrowser, servedCertificate, waitUntil, type BrowserSession } from './support';
@@ -104,7 +105,6 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
   });
 
   test('Add pool checks before saving: unreachable and wrong password keep the dialog open and save nothing', async () => {
-    const page = browser.page;
     await app.addPoolButton().click();
     // Nothing listens on port 1 of the master's address: refused before anything is saved.
     await app.poolDialog.connect({ address: `${sim.hosts[0]!.address}:1`, username: sim.user, password: sim.password });
@@ -118,11 +118,17 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await app.poolDialog.connect({ address: new URL(sim.masterUrl).host, username: sim.user, password: 'wrong-password' });
     const trustText = await app.trustDialog.text();
     assert.ok(trustText.includes(sim.hosts[0]!.fingerprint));
+    // Back returns to the form (nothing sent); Connect again shows the certificate again.
+    await app.trustDialog.root.getByRole('button', { name: 'Back', exact: true }).click();
+    await app.poolDialog.root.getByRole('button', { name: 'Connect', exact: true }).click();
+    await app.trustDialog.text();
+    assert.equal(sim.stats().loginAttempts, loginsBefore, 'nothing was sent before Trust');
     await app.trustDialog.trustButton.click();
     await app.poolDialog.root.getByRole('alert').filter({ hasText: /rejected/ }).waitFor();
     assert.ok(sim.stats().loginAttempts > loginsBefore, 'the login reached the simulator');
     assert.equal(config().pools.length, 0, 'a pool that rejects the password is not kept');
-    await page.keyboard.press('Escape');
+    await app.poolDialog.root.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await app.poolDialog.root.waitFor({ state: 'detached' });
   });
 
   test('adds the pool; the tree shows its name_label with the name the user typed beside it', async () => {
@@ -369,6 +375,25 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await app.tree.waitForItem('cache-03');
   });
 
+  test("Migrate…'s Cancel moves nothing; the pool's Overview shows its VMs' screens", async () => {
+    const home = sim.vm('web-01').residentOn;
+    await select('web-01');
+    await toolbar.run('Migrate…');
+    const dialog = browser.page.getByRole('dialog', { name: 'Migrate web-01', exact: true });
+    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.deepEqual({ host: sim.vm('web-01').residentOn, ops: sim.vm('web-01').currentOperations }, { host: home, ops: {} });
+    // The pool's context menu → Overview: a wall of that pool, with a live picture of a running VM.
+    const pictures = sim.stats().connectsByVm[sim.vm('cache-03').uuid]?.['200'] ?? 0;
+    await (await app.tree.waitForItem('lab')).click({ button: 'right' });
+    await browser.page.getByRole('menu', { name: 'Actions for lab', exact: true }).getByRole('menuitem', { name: 'Overview', exact: true }).click();
+    await app.overview.grid.waitFor();
+    assert.equal(await app.overview.title(), 'Overview of lab');
+    await app.overview.waitForState('cache-03', 'live');
+    assert.ok((sim.stats().connectsByVm[sim.vm('cache-03').uuid]?.['200'] ?? 0) > pictures, 'the picture came over a CONNECT');
+    await app.overview.close();
+  });
+
   test('a changed certificate blocks the pool: one notice, stale rows, actions disabled; old and new certificate side by side; Trust new certificate re-pins', async () => {
     const master = sim.hosts[0]!;
     const oldFp = master.fingerprint;
@@ -409,6 +434,12 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     }
     assert.equal((await facts.focusedText()).trim(), 'Close', 'trusting is never the default');
     const logins = sim.stats().loginAttempts;
+    // Close decides nothing: the pool stays blocked and nothing is sent.
+    await dialog.root.getByRole('button', { name: 'Close', exact: true }).click();
+    await dialog.root.waitFor({ state: 'detached' });
+    await notices.item('lab').filter({ hasText: 'has changed' }).getByRole('button', { name: 'Details', exact: true }).click();
+    await dialog.root.waitFor();
+    assert.equal(sim.stats().loginAttempts, logins, 'closing the dialog sent nothing');
     await dialog.trustButton().click();
     await dialog.root.waitFor({ state: 'detached' });
     await notices.item('lab').waitFor({ state: 'detached', timeout: 30_000 });
@@ -616,6 +647,31 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await tab.waitForState('connected');
     await treePower('db-02', 'Running');
     await browser.page.getByRole('button', { name: 'Close db-02', exact: true }).click();
+  });
+
+  test("a console another user holds (503) names them and is not retried by itself; Reconnect attaches once it is free", async () => {
+    const uuid = sim.vm('mail-05').uuid;
+    const connects = (status: string): number => sim.stats().connectsByVm[uuid]?.[status] ?? 0;
+    const holder = await holdConsoleAs(sim, 'alice', uuid);
+    sim.faults.limitConsoleSessions(true);
+    try {
+      await labRow('mail-05').click();
+      await labRow('mail-05').press('Enter');
+      const tab = app.tab('mail-05');
+      await tab.waitForState('disconnected');
+      const panel = tab.visiblePanel();
+      assert.match((await panel.textContent()) ?? '', /alice/, 'the tab says who has the console');
+      assert.doesNotMatch((await panel.textContent()) ?? '', /Trying again/, 'no automatic retry: it cannot help');
+      assert.equal(connects('503'), 1);
+    } finally {
+      sim.faults.limitConsoleSessions(false);
+      await holder.release();
+    }
+    const taken = connects('200');
+    await app.tab('mail-05').visiblePanel().getByRole('button', { name: 'Reconnect', exact: true }).click();
+    await app.tab('mail-05').waitForState('connected');
+    assert.equal(connects('200'), taken + 1, 'Reconnect made one CONNECT');
+    await browser.page.getByRole('button', { name: 'Close mail-05', exact: true }).click();
   });
 
   test('themes follow the OS and the toggle; collapsed rows are remembered across a reload', async () => {
