@@ -1,8 +1,8 @@
 // The display tree: running VMs under their host, the rest under the pool, sorted, filtered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyDiff, buildTree, flattenTree, stateFromSnapshot, type TreeItem } from './tree';
-import type { InventoryNode, VmNode } from './inventory';
+import { applyDiff, buildTree, flattenTree, nodeMatches, stateFromSnapshot, type TreeItem } from './tree';
+import type { HostNode, InventoryNode, VmNode } from './inventory';
 
 function vm(poolId: string, ref: string, name: string, hostRef?: string, extra: Partial<VmNode> = {}): VmNode {
   return {
@@ -56,4 +56,16 @@ test('applyDiff follows versions and asks for a resync on a gap', () => {
   ]);
   const flat = flattenTree(buildTree(state.nodes.values()), new Set(['A/h1']));
   assert.deepEqual(flat.slice(0, 4).map((f) => [f.node.name, f.depth]), [['Alpha pool', 0], ['host9', 1], ['host10', 1], ['archive', 2]]);
+});
+
+test('nodeMatches: substrings of name, IP, OS or a tag; a VM uuid only whole; never across two fields', () => {
+  const vm: VmNode = {
+    kind: 'vm', id: 'p/v', poolId: 'p', ref: 'v', uuid: 'AB12-CD34', name: 'Web-01', description: '', powerState: 'Running',
+    ip: '10.0.0.7', os: 'Debian 12', tags: ['Prod', 'eu'], allowedActions: [], consoles: [],
+  };
+  for (const needle of ['web', '0.0.7', 'debian', 'prod', 'ab12-cd34', '']) assert.equal(nodeMatches(vm, needle), true, needle);
+  for (const needle of ['ab12', 'web-01\n10', '01\n10.0', 'zzz']) assert.equal(nodeMatches(vm, needle), false, JSON.stringify(needle));
+  const host: HostNode = { kind: 'host', id: 'p/h', poolId: 'p', ref: 'h', uuid: 'h-uuid', name: 'xcp-01', address: '10.0.0.2', enabled: true };
+  assert.equal(nodeMatches(host, '10.0.0.2'), true);
+  assert.equal(nodeMatches(host, 'h-uuid'), false, 'a host uuid is not matched');
 });

@@ -47,8 +47,14 @@ function byName(a: TreeItem, b: TreeItem): number {
 /** Separates the fields of a search text; a needle containing it is matched field by field. */
 const FIELD_SEPARATOR = '\n';
 
-/** Lower-case search text per node object (nodes are replaced, never mutated, so a node's text never goes stale). */
-const searchTexts = new WeakMap<InventoryNode, string>();
+/** What a node is matched on, lower-cased: its fields joined (`text`) and, for a VM, its uuid (else ''). */
+export interface SearchKey {
+  text: string;
+  uuid: string;
+}
+
+/** Search keys per node object (nodes are replaced, never mutated, so a node's key never goes stale). */
+const searchKeys = new WeakMap<InventoryNode, SearchKey>();
 
 /** The lower-case fields a node matches on, joined: name; VMs also IP, OS and tags; hosts their address. */
 function searchFields(node: InventoryNode): string[] {
@@ -57,14 +63,14 @@ function searchFields(node: InventoryNode): string[] {
   return [node.name];
 }
 
-/** A node's search text (computed once per node object). */
-export function searchText(node: InventoryNode): string {
-  let text = searchTexts.get(node);
-  if (text === undefined) {
-    text = searchFields(node).join(FIELD_SEPARATOR).toLowerCase();
-    searchTexts.set(node, text);
+/** A node's search key (computed once per node object). */
+export function searchKey(node: InventoryNode): SearchKey {
+  let key = searchKeys.get(node);
+  if (key === undefined) {
+    key = { text: searchFields(node).join(FIELD_SEPARATOR).toLowerCase(), uuid: node.kind === 'vm' ? node.uuid.toLowerCase() : '' };
+    searchKeys.set(node, key);
   }
-  return text;
+  return key;
 }
 
 /**
@@ -72,14 +78,16 @@ export function searchText(node: InventoryNode): string {
  * IP, OS or a tag; hosts: or of its address), or a VM's whole uuid.
  */
 export function nodeMatches(node: InventoryNode, needle: string): boolean {
-  return textMatches(node, searchText(node), needle);
+  return keyMatches(searchKey(node), needle, node);
 }
 
-/** `nodeMatches` with the node's `searchText` already at hand (the tree keeps them beside its lists). */
-export function textMatches(node: InventoryNode, text: string, needle: string): boolean {
-  if (needle === '') return true;
-  if (node.kind === 'vm' && needle.length === node.uuid.length && node.uuid.toLowerCase() === needle) return true;
-  if (!needle.includes(FIELD_SEPARATOR)) return text.includes(needle);
+/**
+ * `nodeMatches` on a node's `searchKey` (the tree keeps them beside its lists, so a scan reads only
+ * these small objects); `node` is read only for a needle that contains the field separator.
+ */
+export function keyMatches(key: SearchKey, needle: string, node: InventoryNode): boolean {
+  if (needle === '' || key.uuid === needle) return true;
+  if (!needle.includes(FIELD_SEPARATOR)) return key.text.includes(needle);
   // A needle spanning the separator must not match across two fields.
   return searchFields(node).some((f) => f.toLowerCase().includes(needle));
 }

@@ -502,7 +502,7 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await props.waitFor('UUID', sim2.vm('web-01').uuid);
   });
 
-  test('tab shortcuts and the tab menu: Ctrl+PageDown/PageUp switch (and wrap), End/Home/arrows and Ctrl+(Shift+)Tab move, Move right/left reorder (saved), Close ends the tunnel', async () => {
+  test('tab shortcuts and the tab menu: Ctrl+PageDown/PageUp switch (and wrap), End/Home/arrows and Ctrl+(Shift+)Tab move, Move right/left and drag and drop reorder (saved), Close ends the tunnel', async () => {
     const page = browser.page;
     const names = async (): Promise<string[]> => {
       const out: string[] = [];
@@ -543,6 +543,15 @@ describe('the workspace against two simulated pools', { skip: needTools('chromiu
     await tabMenu(order[0]!, 'Move left');
     assert.deepEqual(await names(), order);
     await waitUntil('the order saved back', 5_000, () => (JSON.stringify(saved()) === JSON.stringify(savedBefore) ? true : undefined));
+    // Drag and drop: the first tab dropped on the right half of the last one goes last.
+    const lastBox = await page.getByRole('tab', { name: order[2], exact: true }).boundingBox();
+    assert.ok(lastBox !== null);
+    await page.getByRole('tab', { name: order[0], exact: true }).dragTo(page.getByRole('tab', { name: order[2], exact: true }), { targetPosition: { x: lastBox.width - 4, y: lastBox.height / 2 } });
+    assert.deepEqual(await names(), [order[1], order[2], order[0]]);
+    await waitUntil('the dropped order saved', 5_000, () => (saved()[2] === savedBefore[0] ? true : undefined));
+    await tabMenu(order[0]!, 'Move left');
+    await tabMenu(order[0]!, 'Move left');
+    assert.deepEqual(await names(), order);
     // Close from the menu: the tab goes, and so does its console tunnel at the simulator.
     const vpn = app.tab('vpn-07');
     await vpn.select();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PoolSummary } from '../../../shared/contract';
 import type { HostNode, InventoryNode, PoolNode, PowerState, VmNode } from '../../../shared/inventory';
-import { searchText } from '../../../shared/tree';
+import { searchKey } from '../../../shared/tree';
 import { InventoryStore, REGROUP_CHANGES } from './inventory-store';
 import { TreeIndex } from './tree-index';
 import { flattenTree } from './tree-model';
@@ -20,9 +20,9 @@ function view(index: TreeIndex, pools: readonly PoolSummary[]): unknown {
       poolId: g.poolId,
       name: g.name,
       node: g.node?.id,
-      hosts: g.hosts.map((h) => ({ id: h.node.id, name: h.node.name, vms: h.vms.map((v) => v.id), texts: h.vmTexts.length === h.vms.length && h.vmTexts.every((t, i) => t === searchText(h.vms[i]!)) })),
+      hosts: g.hosts.map((h) => ({ id: h.node.id, name: h.node.name, vms: h.vms.map((v) => v.id), keys: h.vmKeys.length === h.vms.length && h.vmKeys.every((k, i) => k === searchKey(h.vms[i]!)) })),
       standalone: g.standalone.map((v) => v.id),
-      standaloneTexts: g.standaloneTexts.length === g.standalone.length && g.standaloneTexts.every((t, i) => t === searchText(g.standalone[i]!)),
+      standaloneKeys: g.standaloneKeys.length === g.standalone.length && g.standaloneKeys.every((k, i) => k === searchKey(g.standalone[i]!)),
     })),
     vms: [...index.vms].map(([k, v]) => `${k}=${v.id}`).sort(),
     controlDomains: [...index.controlDomains].map(([k, h]) => `${k}=${h.id}`).sort(),

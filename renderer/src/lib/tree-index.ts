@@ -18,7 +18,7 @@
  */
 import type { PoolSummary } from '../../../shared/contract';
 import type { HostNode, InventoryNode, PoolNode, VmNode } from '../../../shared/inventory';
-import { searchText } from '../../../shared/tree';
+import { searchKey, type SearchKey } from '../../../shared/tree';
 
 /** A pool with its sorted children. */
 export interface PoolGroup {
@@ -29,16 +29,16 @@ export interface PoolGroup {
   hosts: HostGroup[];
   /** VMs with no (known) resident host: halted, suspended. */
   standalone: VmNode[];
-  /** `searchText` of each of `standalone`, same order (the filter scans these strings, not the nodes). */
-  standaloneTexts: string[];
+  /** `searchKey` of each of `standalone`, same order (the filter scans these, not the nodes). */
+  standaloneKeys: SearchKey[];
 }
 
 /** A host with its resident VMs, sorted. */
 export interface HostGroup {
   node: HostNode;
   vms: VmNode[];
-  /** `searchText` of each of `vms`, same order. */
-  vmTexts: string[];
+  /** `searchKey` of each of `vms`, same order. */
+  vmKeys: SearchKey[];
 }
 
 /** One pool's children as the index keeps them (a `PoolGroup` without the summary). */
@@ -46,13 +46,13 @@ interface PoolSlot {
   node: PoolNode | undefined;
   hosts: HostGroup[];
   standalone: VmNode[];
-  standaloneTexts: string[];
+  standaloneKeys: SearchKey[];
 }
 
-/** A sorted VM list and its search texts, kept in step. */
+/** A sorted VM list and its search keys, kept in step. */
 interface VmList {
   vms: VmNode[];
-  texts: string[];
+  keys: SearchKey[];
 }
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
@@ -89,27 +89,27 @@ function removeSorted<T>(list: T[], key: T, cmp: (a: T, b: T) => number, same: (
   if (i >= 0) list.splice(i, 1);
 }
 
-/** Inserts a VM (and its search text) into a sorted list. */
+/** Inserts a VM (and its search key) into a sorted list. */
 function insertVm(list: VmList, vm: VmNode): void {
   const at = upperBound(list.vms, vm, byName);
   list.vms.splice(at, 0, vm);
-  list.texts.splice(at, 0, searchText(vm));
+  list.keys.splice(at, 0, searchKey(vm));
 }
 
-/** Removes a VM (and its search text) from a sorted list, found by the name it was sorted by. */
+/** Removes a VM (and its search key) from a sorted list, found by the name it was sorted by. */
 function removeVm(list: VmList, vm: VmNode): void {
   let at = upperBound(list.vms, vm, byName) - 1;
   if (at < 0 || list.vms[at]?.id !== vm.id) at = list.vms.findIndex((x) => x.id === vm.id);
   if (at < 0) return;
   list.vms.splice(at, 1);
-  list.texts.splice(at, 1);
+  list.keys.splice(at, 1);
 }
 
-/** Sorts a VM list that was filled unsorted, then computes its search texts. */
+/** Sorts a VM list that was filled unsorted, then looks up its search keys. */
 function sortVms(list: VmList): void {
   list.vms.sort(byName);
-  list.texts.length = 0;
-  for (const vm of list.vms) list.texts.push(searchText(vm));
+  list.keys.length = 0;
+  for (const vm of list.vms) list.keys.push(searchKey(vm));
 }
 
 /** `${poolId}/${uuid}`: how VMs and control domains are looked up. */
@@ -164,7 +164,7 @@ export class TreeIndex {
     for (const node of nodes) {
       if (node.kind === 'pool') this.setPool(node);
       else if (node.kind === 'host') {
-        const group: HostGroup = { node, vms: [], vmTexts: [] };
+        const group: HostGroup = { node, vms: [], vmKeys: [] };
         this.hostGroups.set(node.id, group);
         this.slot(node.poolId).hosts.push(group);
         this.addDom0(node);
@@ -176,8 +176,8 @@ export class TreeIndex {
     }
     for (const slot of this.slots.values()) {
       slot.hosts.sort(hostOrder);
-      for (const host of slot.hosts) sortVms({ vms: host.vms, texts: host.vmTexts });
-      sortVms({ vms: slot.standalone, texts: slot.standaloneTexts });
+      for (const host of slot.hosts) sortVms({ vms: host.vms, keys: host.vmKeys });
+      sortVms({ vms: slot.standalone, keys: slot.standaloneKeys });
     }
   }
 
@@ -202,7 +202,7 @@ export class TreeIndex {
     const group = (poolId: string, summary: PoolSummary | undefined): PoolGroup => {
       const slot = this.slots.get(poolId);
       const node = slot?.node;
-      return { poolId, name: summary?.name ?? node?.name ?? poolId, summary, node, hosts: slot?.hosts ?? [], standalone: slot?.standalone ?? [], standaloneTexts: slot?.standaloneTexts ?? [] };
+      return { poolId, name: summary?.name ?? node?.name ?? poolId, summary, node, hosts: slot?.hosts ?? [], standalone: slot?.standalone ?? [], standaloneKeys: slot?.standaloneKeys ?? [] };
     };
     for (const pool of pools) {
       if (listed.has(pool.id)) continue;
@@ -217,7 +217,7 @@ export class TreeIndex {
   private slot(poolId: string): PoolSlot {
     let slot = this.slots.get(poolId);
     if (slot === undefined) {
-      slot = { node: undefined, hosts: [], standalone: [], standaloneTexts: [] };
+      slot = { node: undefined, hosts: [], standalone: [], standaloneKeys: [] };
       this.slots.set(poolId, slot);
     }
     return slot;
@@ -241,9 +241,9 @@ export class TreeIndex {
   /** The sorted list a (visible) VM belongs in. */
   private listOf(vm: VmNode): VmList {
     const host = vm.hostId === undefined ? undefined : this.hostGroups.get(vm.hostId);
-    if (host !== undefined) return { vms: host.vms, texts: host.vmTexts };
+    if (host !== undefined) return { vms: host.vms, keys: host.vmKeys };
     const slot = this.slot(vm.poolId);
-    return { vms: slot.standalone, texts: slot.standaloneTexts };
+    return { vms: slot.standalone, keys: slot.standaloneKeys };
   }
 
   private indexVm(vm: VmNode): void {
@@ -359,7 +359,7 @@ export class TreeIndex {
         if (!samePlace) insertSorted(this.slot(next.poolId).hosts, group, hostOrder);
       }
     } else if (next !== undefined) {
-      const created: HostGroup = { node: next, vms: [], vmTexts: [] };
+      const created: HostGroup = { node: next, vms: [], vmKeys: [] };
       this.hostGroups.set(next.id, created);
       insertSorted(this.slot(next.poolId).hosts, created, hostOrder);
     }

@@ -18,7 +18,7 @@
  */
 import type { PoolSummary } from '../../../shared/contract';
 import type { HostNode, InventoryNode, VmNode } from '../../../shared/inventory';
-import { nodeMatches, searchText, textMatches } from '../../../shared/tree';
+import { keyMatches, nodeMatches, searchKey, type SearchKey } from '../../../shared/tree';
 import { TreeIndex, type HostGroup, type PoolGroup } from './tree-index';
 
 export type { HostGroup, PoolGroup } from './tree-index';
@@ -81,10 +81,10 @@ export function flattenTree(groups: readonly PoolGroup[], collapsed: ReadonlySet
     const hosts: { host: HostGroup; vms: VmNode[] }[] = [];
     for (const host of group.hosts) {
       const self = poolSelf || hostMatches(host.node, filter);
-      const vms = self ? host.vms : matching(host.vms, host.vmTexts, filter);
+      const vms = self ? host.vms : matching(host.vms, host.vmKeys, filter);
       if (self || vms.length > 0) hosts.push({ host, vms });
     }
-    const standalone = poolSelf ? group.standalone : matching(group.standalone, group.standaloneTexts, filter);
+    const standalone = poolSelf ? group.standalone : matching(group.standalone, group.standaloneKeys, filter);
     if (poolSelf || hosts.length > 0 || standalone.length > 0) visiblePools.push({ group, hosts, standalone });
   }
 
@@ -133,12 +133,12 @@ export function flattenTree(groups: readonly PoolGroup[], collapsed: ReadonlySet
   return rows;
 }
 
-/** The VMs of a list that match, scanning its precomputed search texts (same test as `vmMatches`). */
-function matching(vms: readonly VmNode[], texts: readonly string[], filter: string): VmNode[] {
+/** The VMs of a list that match, scanning its precomputed search keys (same test as `vmMatches`). */
+function matching(vms: readonly VmNode[], keys: readonly SearchKey[], filter: string): VmNode[] {
   const out: VmNode[] = [];
   for (let i = 0; i < vms.length; i++) {
     const vm = vms[i] as VmNode;
-    if (textMatches(vm, texts[i] ?? searchText(vm), filter)) out.push(vm);
+    if (keyMatches(keys[i] ?? searchKey(vm), filter, vm)) out.push(vm);
   }
   return out;
 }
