@@ -134,8 +134,12 @@ export async function run(): Promise<void> {
     );
     manager.connect(id);
     await manager.waitReady(id, { timeoutMs: 60_000 });
-    const vm = manager.snapshot().nodes.find((n): n is VmNode => n.kind === 'vm' && n.powerState === 'Running' && sim.vnc(n.uuid)?.kind === 'qemu');
-    if (vm === undefined) throw new Error('no running QEMU VM in the simulated pool');
+    // The pool is ready as soon as its tree is in; QEMU may still be starting behind the console row.
+    const qemuVm = (): VmNode | undefined => manager.snapshot().nodes.find((n): n is VmNode => n.kind === 'vm' && n.powerState === 'Running' && sim.vnc(n.uuid)?.kind === 'qemu');
+    const deadline = Date.now() + 60_000;
+    while (qemuVm() === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const vm = qemuVm();
+    if (vm === undefined) throw new Error('no running QEMU VM in the simulated pool within 60 s');
     const backend = sim.vnc(vm.uuid)!;
     const source = manager.consoleSource(id);
     const withNudge = await createBridge({ allowedOrigins: [ORIGIN] });
