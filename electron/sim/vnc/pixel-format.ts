@@ -95,6 +95,34 @@ function byteLayout32(pf: PixelFormat): [number, number, number] | undefined {
   return [offset(pf.redShift), offset(pf.greenShift), offset(pf.blueShift)];
 }
 
+/** 0..255 → the channel scaled to `max` and shifted, as a 16-bit table. */
+function table16(max: number, shift: number): Uint16Array {
+  const t = new Uint16Array(256);
+  for (let v = 0; v < 256; v++) t[v] = (Math.round((v * max) / 255) << shift) & 0xffff;
+  return t;
+}
+
+/**
+ * The 16 bpp little-endian case (what thumbnails and many viewers ask for), on its own: table lookups
+ * read with `as number` (indices are bytes, always in range) and no per-pixel branch. It is the
+ * simulator's hottest loop when a console wall asks 64 screens at once.
+ */
+function encode16le(rgba: Uint8Array, stride: number, x: number, y: number, w: number, h: number, pf: PixelFormat, out: Buffer, offset: number): number {
+  const redOf = table16(pf.redMax, pf.redShift);
+  const greenOf = table16(pf.greenMax, pf.greenShift);
+  const blueOf = table16(pf.blueMax, pf.blueShift);
+  let o = offset;
+  for (let row = y; row < y + h; row++) {
+    let i = (row * stride + x) * 4;
+    for (let col = 0; col < w; col++, i += 4, o += 2) {
+      const value = (redOf[rgba[i] as number] as number) | (greenOf[rgba[i + 1] as number] as number) | (blueOf[rgba[i + 2] as number] as number);
+      out[o] = value & 0xff;
+      out[o + 1] = value >> 8;
+    }
+  }
+  return o;
+}
+
 /**
  * Converts a rectangle of an RGBA surface (`stride` pixels per row) into the client's pixel format,
  * writing into `out` at `offset`. Returns the offset after the last byte written.
@@ -126,6 +154,7 @@ export function encodeRect(
     return o;
   }
   const bytes = pf.bitsPerPixel / 8;
+  if (bytes === 2 && !pf.bigEndian) return encode16le(rgba, stride, x, y, w, h, pf, out, o);
   // Each channel's 0..255 → scaled and shifted value, once per call (not three roundings per pixel).
   const table = (max: number, shift: number): Float64Array => {
     const t = new Float64Array(256);
