@@ -39,10 +39,15 @@ export function isTransportFailure(e: unknown): boolean {
   return !isXapiFailure(e);
 }
 
+/** The HTTP status of xen-api's "unexpect statusCode 502" (a non-2xx answer), if `e` is that. */
+function unexpectedStatus(e: unknown): string | undefined {
+  return /^unexpect statusCode (\d{3})$/.exec(e instanceof Error ? e.message : '')?.[1];
+}
+
 /** True when the host did answer, but not as XAPI (an HTTP error page, JSON or XML it could not parse). */
 export function answeredNotAsXapi(e: unknown): boolean {
   const name = (e as { name?: unknown } | null)?.name;
-  return e instanceof UnparsedReplyError || name === 'InvalidJson' || (e instanceof Error && /^unexpect statusCode \d{3}$/.test(e.message));
+  return e instanceof UnparsedReplyError || name === 'InvalidJson' || unexpectedStatus(e) !== undefined;
 }
 
 /** A short, secret-free description of a transport failure. */
@@ -51,7 +56,7 @@ export function describeTransport(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'string') return code;
   // xen-api's transports throw this for a non-2xx answer (a proxy's error page, a web server that is not xapi).
-  const status = /^unexpect statusCode (\d{3})$/.exec(e instanceof Error ? e.message : '')?.[1];
+  const status = unexpectedStatus(e);
   if (status !== undefined) return `it answered HTTP ${status}, not XAPI`;
   const name = (e as { name?: unknown } | null)?.name;
   if (name === 'TimeoutError') return 'timed out';

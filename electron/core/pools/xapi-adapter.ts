@@ -18,7 +18,7 @@ import type { Agent } from 'undici';
 import { getLogger } from '../../../shared/log';
 import { hostPort } from '../pins';
 import { readUnreadBodies } from './unread-bodies';
-import { UnparsedReplyError } from '../xapi-errors';
+import { UnparsedReplyError, answeredNotAsXapi } from '../xapi-errors';
 
 const xenApiLog = getLogger('xen-api');
 
@@ -62,8 +62,7 @@ export function namingUnparsedReplies(make: TransportFactory): TransportFactory 
     const call = make(opts);
     return (method, args) =>
       call(method, args).catch((error: unknown) => {
-        const e = error as { code?: unknown; name?: unknown; message?: unknown } | null;
-        const named = typeof e?.code === 'string' || e?.name === 'InvalidJson' || /^unexpect statusCode/.test(String(e?.message));
+        const named = typeof (error as { code?: unknown } | null)?.code === 'string' || answeredNotAsXapi(error);
         throw named ? error : new UnparsedReplyError(method);
       });
   };
