@@ -4,10 +4,15 @@
  *
  * Page → backend, text: `{"type":"watch","vms":["<poolId>/<vmUuid>", …]}` — the VMs whose tiles are
  * on screen now; each message replaces the last. Backend → page, text: a `WallStatus` for a VM whose
- * picture cannot be had (in use, not running, error). Backend → page, binary: one thumbnail —
+ * picture cannot be had (in use, not running, error). Backend → page, binary: one thumbnail, or the
+ * rows of it that changed —
  *   u8 1 (frame) · u8 key length · key (UTF-8) · u16 width · u16 height · u16 screen width ·
- *   u16 screen height · width×height×4 bytes RGBA.
- * Integers are big-endian. Pure code: no Node or DOM APIs beyond typed arrays.
+ *   u16 screen height · u16 top row · width×rows×4 bytes RGBA (rows from `top` down).
+ * A message with every row (top 0) is a whole picture; one with fewer rows replaces those rows of the
+ * last picture the backend sent for that VM on this socket, which has the same sizes (the backend
+ * sends a whole picture first, after a status, and whenever a size changes). A picture equal to the
+ * last one sent is not sent at all. Integers are big-endian. Pure code: no Node or DOM APIs beyond
+ * typed arrays.
  */
 import { isId, isUuid } from './validate';
 
@@ -16,7 +21,7 @@ export const MAX_WALL_VMS = 512;
 /** First byte of a binary thumbnail message. */
 export const FRAME_TAG = 1;
 /** Bytes of the fixed part of a frame header after the key. */
-const FRAME_FIXED_BYTES = 8;
+const FRAME_FIXED_BYTES = 10;
 
 /** Why a tile has no fresh picture. */
 export type WallStatusKind = 'in-use' | 'not-running' | 'offline' | 'error';
@@ -31,14 +36,23 @@ export interface WallStatus {
   users?: string;
 }
 
-/** A decoded thumbnail. */
+/** A decoded thumbnail message: a whole picture, or some of its rows (see the header). */
 export interface WallFrame {
   key: string;
+  /** The picture's size (not only of the rows sent), px. */
   width: number;
   height: number;
   screenWidth: number;
   screenHeight: number;
+  /** First row sent. */
+  top: number;
+  /** RGBA of rows `top` … `top + rgba.length / (width × 4) - 1`. */
   rgba: Uint8Array;
+}
+
+/** True when `frame` carries the whole picture, not some of its rows. */
+export function isWholeFrame(frame: WallFrame): boolean {
+  return frame.top === 0 && frame.rgba.length === frame.width * frame.height * 4;
 }
 
 /** `${poolId}/${vmUuid}`: a tile's key on the wire. */
@@ -89,8 +103,8 @@ export function parseStatus(text: string): WallStatus | undefined {
   return { type: 'status', key: v.key, status: v.status as WallStatusKind, message: v.message, ...(typeof v.users === 'string' ? { users: v.users } : {}) };
 }
 
-/** The header of a binary thumbnail message (the RGBA bytes follow it). */
-export function encodeFrameHeader(key: string, width: number, height: number, screenWidth: number, screenHeight: number): Uint8Array {
+/** The header of a binary thumbnail message (the RGBA bytes of the rows from `top` follow it). */
+export function encodeFrameHeader(key: string, width: number, height: number, screenWidth: number, screenHeight: number, top = 0): Uint8Array {
   const keyBytes = new TextEncoder().encode(key);
   if (keyBytes.length > 255) throw new Error('wall key too long');
   const out = new Uint8Array(2 + keyBytes.length + FRAME_FIXED_BYTES);
@@ -103,6 +117,7 @@ export function encodeFrameHeader(key: string, width: number, height: number, sc
   view.setUint16(at + 2, height);
   view.setUint16(at + 4, screenWidth);
   view.setUint16(at + 6, screenHeight);
+  view.setUint16(at + 8, top);
   return out;
 }
 
@@ -116,14 +131,17 @@ export function decodeFrame(data: ArrayBuffer): WallFrame | undefined {
   const view = new DataView(data);
   const width = view.getUint16(at);
   const height = view.getUint16(at + 2);
+  const top = view.getUint16(at + 8);
   const rgba = bytes.subarray(at + FRAME_FIXED_BYTES);
-  if (width === 0 || height === 0 || rgba.length !== width * height * 4) return undefined;
+  const rowBytes = width * 4;
+  if (width === 0 || height === 0 || rgba.length === 0 || rgba.length % rowBytes !== 0 || top + rgba.length / rowBytes > height) return undefined;
   return {
     key: new TextDecoder().decode(bytes.subarray(2, at)),
     width,
     height,
     screenWidth: view.getUint16(at + 4),
     screenHeight: view.getUint16(at + 6),
+    top,
     rgba,
   };
 }

@@ -12,8 +12,14 @@
  *    descendants of this process other than the simulator) over 30 s, as % of one core, next to the
  *    same figures with the wall closed (the app idle with the pool connected) as the peer, and the
  *    thumbnails the page received (counted by a WebSocket wrapper installed before the app loads).
+ *    Also printed: the pictures the backend took, how many it sent (an unchanged one is not sent, a
+ *    changed one only as its changed rows) and their bytes, and the browser's CPU per process type.
+ *    The synthetic screens change with the clock (a counter and a moving bar), so every picture
+ *    differs from the one 5 s before. BENCH_WALL_PROF_DIR=<dir> writes a CPU profile of the backend
+ *    over that window (backend.cpuprofile).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -63,8 +69,8 @@ function processTable(): Map<number, { ppid: number; cpuS: number }> {
   return table;
 }
 
-/** CPU seconds used so far by the descendants of this process, except the subtree of `exclude`. */
-function childrenCpuS(exclude: number | undefined): number {
+/** CPU seconds used so far by the descendants of this process, except the subtree of `exclude`, by Chromium process type. */
+function childrenCpuByType(exclude: number | undefined): Map<string, number> {
   const table = processTable();
   const mine = new Set<number>([process.pid]);
   let grew = true;
@@ -78,23 +84,40 @@ function childrenCpuS(exclude: number | undefined): number {
     }
   }
   mine.delete(process.pid);
+  const byType = new Map<string, number>();
+  for (const pid of mine) {
+    let type = 'browser';
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      type = /--utility-sub-type=(?:\w+\.)*?(\w+)\.mojom/.exec(cmdline)?.[1] ?? /--type=([\w-]+)/.exec(cmdline)?.[1] ?? type;
+    } catch {
+      // The process ended while we read.
+    }
+    byType.set(type, (byType.get(type) ?? 0) + (table.get(pid)?.cpuS ?? 0));
+  }
+  return byType;
+}
+
+/** The sum of a map's values. */
+function sum(values: Map<string, number>): number {
   let total = 0;
-  for (const pid of mine) total += table.get(pid)?.cpuS ?? 0;
+  for (const v of values.values()) total += v;
   return total;
 }
 
-/** CPU of this process (backend) and of the browser over `ms`, as % of one core; and frames received. */
-async function cpuWindow(page: Page, simPid: number | undefined, ms: number): Promise<{ backend: number; browser: number; frames: number }> {
+/** CPU of this process (backend) and of the browser over `ms`, as % of one core (also per browser process type); and frames received. */
+async function cpuWindow(page: Page, simPid: number | undefined, ms: number): Promise<{ backend: number; browser: number; byType: Map<string, number>; frames: number }> {
   const framesBefore = Number(await page.evaluate('window.__wallFrames'));
   const self0 = process.cpuUsage();
-  const kids0 = childrenCpuS(simPid);
+  const kids0 = childrenCpuByType(simPid);
   const t0 = performance.now();
   await new Promise((resolve) => setTimeout(resolve, ms));
   const elapsedS = (performance.now() - t0) / 1000;
   const self = process.cpuUsage(self0);
-  const kids = childrenCpuS(simPid) - kids0;
+  const kids1 = childrenCpuByType(simPid);
+  const byType = new Map([...kids1].map(([type, s]) => [type, ((s - (kids0.get(type) ?? 0)) / elapsedS) * 100]));
   const framesAfter = Number(await page.evaluate('window.__wallFrames'));
-  return { backend: ((self.user + self.system) / 1e6 / elapsedS) * 100, browser: (kids / elapsedS) * 100, frames: framesAfter - framesBefore };
+  return { backend: ((self.user + self.system) / 1e6 / elapsedS) * 100, browser: sum(byType), byType, frames: framesAfter - framesBefore };
 }
 
 /** Clicks Overview inside the page and resolves with ms until `count` tiles show a picture. */
@@ -154,10 +177,30 @@ export async function run(): Promise<void> {
     await app.overview.open();
     await app.overview.waitForState((await app.overview.tiles().first().getAttribute('aria-label')) ?? '', 'live');
     await new Promise((resolve) => setTimeout(resolve, 5_000)); // one refresh round to settle
+    const profileDir = process.env.BENCH_WALL_PROF_DIR;
+    const profiler = new Session();
+    if (profileDir !== undefined) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
+    const stats0 = harness.wallStats();
     const busy = await cpuWindow(page, simPid, WINDOW_MS);
+    const stats1 = harness.wallStats();
+    if (profileDir !== undefined) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(join(profileDir, 'backend.cpuprofile'), JSON.stringify(profile));
+      profiler.disconnect();
+    }
     const live = await app.overview.grid.locator('[role="gridcell"][data-state="live"]').count();
     const perTileS = live > 0 ? (live * WINDOW_MS) / 1000 / busy.frames : NaN;
     process.stdout.write(`wall open: ${live} live tiles, ${busy.frames} thumbnails in ${WINDOW_MS / 1000} s (one per tile every ${perTileS.toFixed(1)} s)\n`);
+    const taken = stats1.pictures - stats0.pictures;
+    const sent = stats1.frames - stats0.frames;
+    const kib = (stats1.bytes - stats0.bytes) / 1024;
+    process.stdout.write(`backend: ${taken} pictures taken, ${sent} sent (${stats1.unchanged - stats0.unchanged} unchanged, not sent), ${kib.toFixed(0)} KiB of pixels (${sent > 0 ? (kib / sent).toFixed(1) : '–'} KiB each)\n`);
+    const types = [...busy.byType].filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]);
+    process.stdout.write(`browser CPU by process: ${types.map(([t, v]) => `${t} ${v.toFixed(1)}`).join(', ')}\n`);
     process.stdout.write(`CPU, % of one core   backend ${busy.backend.toFixed(1)}  browser ${busy.browser.toFixed(1)}  total ${(busy.backend + busy.browser).toFixed(1)}\n`);
     process.stdout.write(`CPU, wall closed      backend ${idle.backend.toFixed(1)}  browser ${idle.browser.toFixed(1)}  total ${(idle.backend + idle.browser).toFixed(1)}\n`);
     const total = busy.backend + busy.browser;

@@ -1,8 +1,10 @@
 // The console wall's backend half against the XAPI simulator: a page socket on /overview/<token>
 // watches VMs and gets thumbnails through the same pinned tunnels as consoles, at most N per host at a
 // time; a console someone else holds is reported as in use and never taken (the simulator counts every
-// CONNECT); closing the page socket closes every thumbnail tunnel. Real vncterm-like (RFB 3.3) and QEMU
-// servers are covered too when installed.
+// CONNECT); closing the page socket closes every thumbnail tunnel. With frozen screens: a picture equal
+// to the last one sent is not sent again, a change sends only the rows that changed (patched in, they
+// equal a whole picture of the new screen), a resize or a status sends the whole picture again. Real
+// vncterm-like (RFB 3.3) and QEMU servers are covered too when installed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -12,7 +14,9 @@ import type { PoolManager } from '../../electron/core/pool-manager';
 import { startSimulator } from '../../electron/sim';
 import type { Simulator } from '../../electron/sim/types';
 import type { VmNode } from '../../shared/inventory';
-import { decodeFrame, encodeWatch, parseStatus, wallKey, type WallFrame, type WallStatus } from '../../shared/wall-protocol';
+import { startSyntheticVnc, type SyntheticVncBackend } from '../../electron/sim/vnc';
+import { decodeFrame, encodeWatch, isWholeFrame, parseStatus, wallKey, type WallFrame, type WallStatus } from '../../shared/wall-protocol';
+import { RfbClient } from '../support/rfb-client';
 import { addTrusted, holdConsoleAs, makeManager } from '../core/helpers';
 import { LAUNCHERS, VNC_KIND_TOOLS } from '../backends/index';
 import { needTools } from '../support/tools';
@@ -132,6 +136,7 @@ describe('console wall → simulator (synthetic consoles)', () => {
     sim.faults.limitConsoleSessions(true);
     try {
       const before = sim.stats().connectsByVm[held.uuid] ?? {};
+      const before200Free = sim.stats().connectsByVm[free.uuid]?.['200'];
       const page = await openWall(bridge, manager, 2, 200);
       page.ws.send(encodeWatch([wallKey(poolId, held.uuid), wallKey(poolId, free.uuid)]));
       await waitFor('the in-use status', () => page.statuses.length > 0);
@@ -139,9 +144,10 @@ describe('console wall → simulator (synthetic consoles)', () => {
         page.statuses.map((s) => [s.key, s.status, s.users]),
         [[wallKey(poolId, held.uuid), 'in-use', 'alice']],
       );
-      // The free VM refreshes every 200 ms; the held one is left alone meanwhile.
-      const freeFrames = (): number => page.frames.filter((f) => f.key === wallKey(poolId, free.uuid)).length;
-      await waitFor('five pictures of the free VM', () => freeFrames() >= 5);
+      // The free VM refreshes every 200 ms (a CONNECT each: an unchanged picture is not sent); the
+      // held one is left alone meanwhile.
+      const freeConnects = (): number => (sim.stats().connectsByVm[free.uuid]?.['200'] ?? 0) - (before200Free ?? 0);
+      await waitFor('five pictures of the free VM', () => freeConnects() >= 5);
       const afterCounts = sim.stats().connectsByVm[held.uuid] ?? {};
       assert.equal((afterCounts['503'] ?? 0) - (before['503'] ?? 0), 1, 'one refused CONNECT, not one per refresh');
       assert.equal(afterCounts['200'] ?? 0, before['200'] ?? 0, 'no CONNECT to the held console succeeded');
@@ -179,6 +185,94 @@ describe('console wall → simulator (synthetic consoles)', () => {
     const first = await openPage(url);
     await assert.rejects(openPage(url), /410/);
     first.close();
+  });
+});
+
+/** A whole picture with `frame`'s rows patched in (as the page does). */
+function patched(whole: WallFrame, frame: WallFrame): WallFrame {
+  const rgba = whole.rgba.slice();
+  rgba.set(frame.rgba, frame.top * frame.width * 4);
+  return { ...whole, rgba };
+}
+
+describe('console wall → simulator (frozen synthetic consoles): only changes are sent', () => {
+  let sim: Simulator;
+  let r: Rig;
+
+  before(async () => {
+    // The animation frozen (tickMs 0): a screen changes only when the test changes it.
+    sim = await startSimulator({ hosts: 1, vms: 4, vnc: 'synthetic', powerOpMs: 40, launchers: { synthetic: (opts) => startSyntheticVnc({ ...opts, tickMs: 0 }) } });
+    r = await rig(sim, { inUseRetryMs: 100 });
+  });
+  after(() => r.stop());
+
+  test('an unchanged picture is not sent again; a change sends only its rows; a resize sends it whole', async () => {
+    const [vm] = runningGuests(r.manager, r.poolId);
+    assert.ok(vm !== undefined);
+    const key = wallKey(r.poolId, vm.uuid);
+    const screen = sim.vnc(vm.uuid) as SyntheticVncBackend;
+    const connects = (): number => sim.stats().connectsByVm[vm.uuid]?.['200'] ?? 0;
+    const page = await openWall(r.bridge, r.manager, 1, 50);
+    page.ws.send(encodeWatch([key]));
+    await waitFor('the first picture', () => page.frames.length > 0);
+    const first = page.frames[0]!;
+    assert.ok(isWholeFrame(first), 'the first picture is whole');
+    // Five more pictures taken (a CONNECT each), none sent: the screen did not change.
+    const taken = connects();
+    await waitFor('five more pictures taken', () => connects() >= taken + 5 && r.bridge.wallStats().unchanged >= 5);
+    assert.equal(page.frames.length, 1, 'nothing sent for an unchanged screen');
+
+    // Typing changes the text lines only: the next message carries those rows, not the picture.
+    const typist = new RfbClient(await screen.connect());
+    await typist.handshake('3.8');
+    typist.type('changed');
+    await waitFor('the typed text on screen', () => screen.typedText === 'changed');
+    await waitFor('the change sent', () => page.frames.length > 1);
+    const delta = page.frames[1]!;
+    assert.equal(delta.key, key);
+    const rows = delta.rgba.length / (delta.width * 4);
+    assert.ok(delta.top > 0 && rows < delta.height / 4, `a band of rows (${rows} from ${delta.top}), not the whole picture`);
+    assert.deepEqual([delta.width, delta.height, delta.screenWidth, delta.screenHeight], [first.width, first.height, first.screenWidth, first.screenHeight]);
+    // Patched in, the rows give exactly the picture a fresh wall gets whole.
+    const fresh = await openWall(r.bridge, r.manager, 1, 60_000);
+    fresh.ws.send(encodeWatch([key]));
+    await waitFor('a fresh whole picture', () => fresh.frames.length > 0);
+    assert.ok(isWholeFrame(fresh.frames[0]!));
+    assert.ok(Buffer.from(patched(first, delta).rgba).equals(Buffer.from(fresh.frames[0]!.rgba)), 'patched picture = whole picture of the new screen');
+    assert.ok(!Buffer.from(first.rgba).equals(Buffer.from(fresh.frames[0]!.rgba)), 'the screen did change');
+    await closeWall(fresh);
+    typist.close();
+
+    // A new size: the whole picture again, at the new size.
+    const sent = page.frames.length;
+    screen.resize(640, 400);
+    await waitFor('the resized picture', () => page.frames.length > sent);
+    const resized = page.frames[sent]!;
+    assert.ok(isWholeFrame(resized));
+    assert.deepEqual([resized.screenWidth, resized.screenHeight, resized.width, resized.height], [640, 400, 240, 150]);
+    await closeWall(page);
+  });
+
+  test('after a status the picture is sent whole again, though it did not change', async () => {
+    const [vm] = runningGuests(r.manager, r.poolId);
+    assert.ok(vm !== undefined);
+    const key = wallKey(r.poolId, vm.uuid);
+    const page = await openWall(r.bridge, r.manager, 1, 50);
+    page.ws.send(encodeWatch([key]));
+    await waitFor('the first picture', () => page.frames.length > 0);
+    const holder = await holdConsoleAs(sim, 'bob', vm.uuid);
+    sim.faults.limitConsoleSessions(true);
+    try {
+      await waitFor('the in-use status', () => page.statuses.some((s) => s.status === 'in-use'));
+    } finally {
+      sim.faults.limitConsoleSessions(false);
+      await holder.release();
+    }
+    // The tile shows "in use" now: the same picture must come again, whole, to show it live.
+    await waitFor('a picture after the status', () => page.frames.length > 1);
+    assert.ok(isWholeFrame(page.frames[1]!));
+    assert.ok(Buffer.from(page.frames[1]!.rgba).equals(Buffer.from(page.frames[0]!.rgba)), 'the same screen');
+    await closeWall(page);
   });
 });
 

@@ -2,7 +2,8 @@
  * The console wall ("Overview") end to end, in headless Chromium against the simulator: one running
  * guest has a real QEMU console server, the rest the synthetic one. Each test builds on the one before:
  * the wall shows every VM with name, state and host → its settings are kept and used → a thumbnail
- * resembles its VM's QMP screendump → a console someone else holds is shown as in use and never taken
+ * resembles its VM's QMP screendump → a synthetic VM's typed text reaches its tile (only the changed rows
+ * are sent: the page patches them in at the right place) → a console someone else holds is shown as in use and never taken
  * (CONNECTs counted at the simulator), one held by this window's own tab says so → arrow keys move, Enter and a click open console tabs → closing
  * the wall closes every thumbnail connection → a VM that starts gets a picture, one that halts turns
  * grey, one that migrates follows in a host's wall.
@@ -15,11 +16,13 @@ import { join } from 'node:path';
 import { startHarness, type Harness } from '../../electron/core/harness/server';
 import { startSimulator } from '../../electron/sim/index';
 import type { Simulator } from '../../electron/sim/types';
+import type { SyntheticVncBackend } from '../../electron/sim/vnc';
 import { holdConsoleAs } from '../core/helpers';
+import { RfbClient } from '../support/rfb-client';
 import { LAUNCHERS } from '../backends/index';
 import { needTools } from '../support/tools';
 import { AppPage } from './pages/app';
-import { colourCount, ensureFreshRenderer, launchBrowser, meanDifference, parsePpm, shrinkImage, waitUntil, type BrowserSession } from './support';
+import { colourCount, ensureFreshRenderer, launchBrowser, meanDifference, parsePpm, shrinkImage, waitUntil, type BrowserSession, type RgbImage } from './support';
 
 const skip = needTools('chromium', 'qemu-system-x86_64');
 
@@ -27,6 +30,18 @@ const skip = needTools('chromium', 'qemu-system-x86_64');
 const RESEMBLANCE_TOLERANCE = 6;
 /** How long a thumbnail may take to catch up with QEMU's screen, ms. */
 const MATCH_TIMEOUT_MS = 30_000;
+
+/** Rows `top` … `end - 1` of an image. */
+function rows(image: RgbImage, top: number, end: number): RgbImage {
+  return { width: image.width, height: end - top, rgb: image.rgb.subarray(top * image.width * 3, end * image.width * 3) };
+}
+
+/** An RGBA screen as an RGB image. */
+function rgbOf(screen: { width: number; height: number; rgba: Uint8Array }): RgbImage {
+  const rgb = Buffer.alloc(screen.width * screen.height * 3);
+  for (let i = 0, o = 0; i < screen.rgba.length; i += 4, o += 3) rgb.set(screen.rgba.subarray(i, i + 3), o);
+  return { width: screen.width, height: screen.height, rgb };
+}
 
 describe('the console wall against a simulated pool', { skip }, () => {
   let sim: Simulator;
@@ -131,6 +146,34 @@ describe('the console wall against a simulated pool', { skip }, () => {
     const dump = parsePpm(await backend.screendump());
     const other = await app.overview.pixels(synthetic()[0]!);
     assert.ok(meanDifference(shrinkImage(dump, other.width, other.height), other) > 4 * RESEMBLANCE_TOLERANCE, 'another VM does not resemble it');
+  });
+
+  test("a synthetic VM's typed text reaches its tile: the changed rows land where they belong", async () => {
+    const vm = synthetic()[1] ?? synthetic()[0]!;
+    const screen = sim.vnc(vm) as SyntheticVncBackend;
+    // The first text line of the 800×600 synthetic screen (y 210–226) is rows 63–67 of the thumbnail;
+    // the band around it holds nothing else that changes.
+    const band = (image: RgbImage): RgbImage => rows(image, 60, 80);
+    await app.overview.waitForState(vm, 'live');
+    const before = band(await app.overview.pixels(vm));
+    const typist = new RfbClient(await screen.connect());
+    try {
+      await typist.handshake('3.8');
+      typist.type('W'.repeat(60));
+      await waitUntil('the text on screen', 5_000, () => (screen.typedText.length === 60 ? true : undefined));
+      let last = Infinity;
+      await waitUntil('the text in the tile', MATCH_TIMEOUT_MS, async () => {
+        const thumb = await app.overview.pixels(vm);
+        const want = shrinkImage(rgbOf(screen.snapshot()), thumb.width, thumb.height);
+        last = meanDifference(band(thumb), band(want));
+        return last <= RESEMBLANCE_TOLERANCE && meanDifference(thumb, want) <= RESEMBLANCE_TOLERANCE ? true : undefined;
+      }).catch((error: unknown) => {
+        throw new Error(`${String(error)}; last mean difference in the text band ${last}`);
+      });
+      assert.ok(meanDifference(band(await app.overview.pixels(vm)), before) > 2 * RESEMBLANCE_TOLERANCE, 'the text band changed in the tile');
+    } finally {
+      typist.close();
+    }
   });
 
   test('a console held by another client is shown as in use and never taken', async () => {

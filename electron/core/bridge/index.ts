@@ -97,8 +97,14 @@ export interface WallStats {
   walls: number;
   /** Thumbnail tunnels open now. */
   tunnels: number;
-  /** Thumbnails sent so far. */
+  /** Pictures taken so far (sent or not). */
+  pictures: number;
+  /** Thumbnail messages sent so far (whole pictures or changed rows). */
   frames: number;
+  /** Pictures not sent because they equalled the last one sent to that page. */
+  unchanged: number;
+  /** RGBA bytes sent to pages so far. */
+  bytes: number;
   /** Most thumbnail tunnels ever open at once to one host. */
   maxPerHost: number;
 }
@@ -143,7 +149,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const wallTokens = new TokenStore<WallGrant>(timers, opts.tokenTtlMs ?? TOKEN_TTL_MS);
   const relays = new Map<ConsoleRelay, string>();
   const walls = new Set<ThumbnailWall>();
-  const wallCounters: WallCounters = { open: 0, frames: 0, maxPerHost: 0 };
+  const wallCounters: WallCounters = { open: 0, pictures: 0, frames: 0, unchanged: 0, bytes: 0, maxPerHost: 0 };
   const sockets = new Set<Socket>();
   const pingIntervalMs = opts.pingIntervalMs ?? PING_INTERVAL_MS;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -297,7 +303,15 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     },
 
     wallStats() {
-      return { walls: walls.size, tunnels: wallCounters.open, frames: wallCounters.frames, maxPerHost: wallCounters.maxPerHost };
+      return {
+        walls: walls.size,
+        tunnels: wallCounters.open,
+        pictures: wallCounters.pictures,
+        frames: wallCounters.frames,
+        unchanged: wallCounters.unchanged,
+        bytes: wallCounters.bytes,
+        maxPerHost: wallCounters.maxPerHost,
+      };
     },
 
     async close() {

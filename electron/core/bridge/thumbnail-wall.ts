@@ -11,6 +11,9 @@
  * When the page stops watching a VM its fetch is aborted; when the socket closes (the view was
  * hidden, the page went away) every fetch is aborted and nothing is scheduled again: a hidden wall
  * costs nothing. Thumbnails are dropped, not queued, while the page's socket is backed up.
+ * Each VM's last picture sent is kept: a new one goes out as only the rows that changed
+ * (thumbnail-delta.ts), and not at all when nothing did; after a status, or when a size changes, the
+ * whole picture goes out again (the page has nothing, or nothing of that size, to patch).
  */
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
@@ -19,7 +22,9 @@ import { PortholeError, type ErrorCode } from '../../../shared/errors';
 import { getLogger } from '../../../shared/log';
 import { encodeFrameHeader, parseWallKey, parseWatch, type WallStatus, type WallStatusKind } from '../../../shared/wall-protocol';
 import type { ConsoleSource } from '../console-source';
+import { changedRows } from './thumbnail-delta';
 import { fetchThumbnail } from './thumbnail-fetch';
+import type { Thumbnail } from './thumbnail-scale';
 import { parseLocation } from './tunnel';
 
 const log = getLogger('wall');
@@ -56,8 +61,14 @@ export interface WallOptions {
 export interface WallCounters {
   /** Thumbnail tunnels open now. */
   open: number;
-  /** Thumbnails sent to pages so far. */
+  /** Pictures taken so far (sent or not). */
+  pictures: number;
+  /** Thumbnail messages sent to pages so far (whole pictures or changed rows). */
   frames: number;
+  /** Pictures not sent because they equalled the last one sent. */
+  unchanged: number;
+  /** RGBA bytes sent to pages so far. */
+  bytes: number;
   /** Most thumbnail tunnels ever open at once to one host. */
   maxPerHost: number;
 }
@@ -72,6 +83,15 @@ interface Entry {
   busy?: AbortController;
   /** Consecutive errors (for the back-off). */
   errors: number;
+  /** The last picture the page was sent, while it shows it (see the header). */
+  sent?: SentPicture;
+}
+
+/** A picture as sent to the page. */
+interface SentPicture {
+  thumbnail: Thumbnail;
+  screenWidth: number;
+  screenHeight: number;
 }
 
 const STATUS_OF: Partial<Record<ErrorCode, WallStatusKind>> = {
@@ -205,7 +225,7 @@ export class ThumbnailWall {
       });
       if (opened) this.counters.open--;
       opened = false;
-      if (entry.busy === abort && !this.closed) this.sendFrame(entry.key, got.thumbnail, got.screenWidth, got.screenHeight);
+      if (entry.busy === abort && !this.closed) this.sendFrame(entry, { thumbnail: got.thumbnail, screenWidth: Math.min(got.screenWidth, 0xffff), screenHeight: Math.min(got.screenHeight, 0xffff) });
       this.settle(entry, abort, undefined);
     } catch (error) {
       if (opened) this.counters.open--;
@@ -234,6 +254,8 @@ export class ThumbnailWall {
     const status = STATUS_OF[code] ?? 'error';
     const users = error instanceof PortholeError && typeof error.details?.users === 'string' ? error.details.users : undefined;
     this.sendStatus({ type: 'status', key: entry.key, status, message, ...(users === undefined ? {} : { users }) });
+    // The tile now shows the status: the next picture goes out whole, even if it did not change.
+    entry.sent = undefined;
     if (status === 'in-use') {
       // Someone else holds this console: leave it alone for a long while.
       entry.due = now + (this.opts.inUseRetryMs ?? IN_USE_RETRY_MS);
@@ -249,13 +271,30 @@ export class ThumbnailWall {
     this.ws.send(JSON.stringify(status));
   }
 
-  private sendFrame(key: string, thumb: { width: number; height: number; rgba: Uint8Array }, screenWidth: number, screenHeight: number): void {
-    // A page that does not keep up gets fewer pictures, not a growing queue.
+  private sendFrame(entry: Entry, picture: SentPicture): void {
+    this.counters.pictures++;
+    const { thumbnail: thumb, screenWidth, screenHeight } = picture;
+    const last = entry.sent;
+    const sameSize =
+      last !== undefined &&
+      last.thumbnail.width === thumb.width &&
+      last.thumbnail.height === thumb.height &&
+      last.screenWidth === screenWidth &&
+      last.screenHeight === screenHeight;
+    const rows = sameSize ? changedRows(last.thumbnail.rgba, thumb.rgba, thumb.width, thumb.height) : { top: 0, end: thumb.height };
+    if (rows === undefined) {
+      this.counters.unchanged++;
+      return;
+    }
+    // A page that does not keep up gets fewer pictures, not a growing queue (and keeps its last one).
     if (this.client.writableLength > PAGE_BACKLOG_BYTES) return;
-    const header = encodeFrameHeader(key, thumb.width, thumb.height, Math.min(screenWidth, 0xffff), Math.min(screenHeight, 0xffff));
-    // Header and pixels as two fragments of one message: no 170 KB copy to join them.
+    const header = encodeFrameHeader(entry.key, thumb.width, thumb.height, screenWidth, screenHeight, rows.top);
+    const pixels = thumb.rgba.subarray(rows.top * thumb.width * 4, rows.end * thumb.width * 4);
+    // Header and pixels as two fragments of one message: no copy to join them.
     this.ws.send(header, { binary: true, compress: false, fin: false });
-    this.ws.send(thumb.rgba, { binary: true, compress: false, fin: true });
+    this.ws.send(pixels, { binary: true, compress: false, fin: true });
+    entry.sent = picture;
     this.counters.frames++;
+    this.counters.bytes += pixels.length;
   }
 }

@@ -20,6 +20,15 @@ async function client(server: SyntheticVncBackend): Promise<RfbClient> {
   return new RfbClient(await server.connect());
 }
 
+/** Polls `check` until it holds (fails after 5 s). */
+async function waitUntil(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Largest per-channel difference between two RGBA buffers. */
 function maxChannelError(a: Uint8Array, b: Uint8Array): number {
   let worst = 0;
@@ -131,6 +140,24 @@ test('the picture moves by itself while a client is connected', () =>
     assert.ok(update.rects.length > 0);
     assert.ok(server.ticks > 0);
     assert.ok(update.rects.every((r) => r.w * r.h < c.width * c.height / 4), 'only the moving parts are sent');
+  }));
+
+test('the picture follows the clock: a viewer that comes back later sees it moved on, though no one watched', () =>
+  withServer(20, async (server) => {
+    const first = await client(server);
+    await first.handshake('3.8');
+    const before = await first.readFullFrame();
+    const ticksBefore = server.ticks;
+    first.close();
+    await waitUntil(() => server.connections === 0);
+    // Nobody is connected: the timer is off, and the clock runs on for several steps.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(server.ticks, ticksBefore, 'no drawing while no one watches');
+    const second = await client(server);
+    await second.handshake('3.8');
+    const after = await second.readFullFrame();
+    assert.ok(server.ticks >= ticksBefore + 5, `the step moved on with the clock (${ticksBefore} → ${server.ticks})`);
+    assert.ok(differingPixels(before, after).length > 100, 'the second viewer sees a changed screen');
   }));
 
 test('DesktopSize: a resize reaches a client that announced it', () =>

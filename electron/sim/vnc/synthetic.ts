@@ -6,8 +6,11 @@
  * per-channel gradients (so pixel-format conversions show), a bar that moves and a counter that
  * advances every `tickMs`, and the text typed so far (printable ASCII key-downs, Return, BackSpace)
  * in a 5x7 font. Each `connect()` makes an in-memory duplex pair and serves RFB (`rfb-server.ts`) on
- * one end. The animation timer runs only while at least one client is connected, so an idle demo pool
- * costs nothing; `stop()` closes every connection and the timer.
+ * one end. The animation follows the clock, like a real screen that changes whether anyone watches:
+ * the step is the time since the server started over `tickMs`. The timer that draws each step runs
+ * only while at least one client is connected, so an idle demo pool costs nothing; a client that
+ * connects first brings the screen up to the current step (a short-lived viewer every few seconds
+ * sees it moved on). `stop()` closes every connection and the timer.
  */
 import type { Duplex } from 'node:stream';
 import { createDuplexPair } from './duplex-pair';
@@ -78,7 +81,7 @@ export interface SyntheticVncBackend extends VncBackend {
   readonly pointer: { x: number; y: number; buttons: number };
   /** Text received with ClientCutText, latest last. */
   readonly cutText: string;
-  /** Animation steps taken so far. */
+  /** The animation step shown now. */
   readonly ticks: number;
   /** Number of open client connections. */
   readonly connections: number;
@@ -97,6 +100,8 @@ class SyntheticBackend implements SyntheticVncBackend {
   private text = '';
   private clip = '';
   private tickCount = 0;
+  /** When the server started (the animation's step 0), ms since the epoch. */
+  private readonly startedAt = Date.now();
   private lastPointer = { x: 0, y: 0, buttons: 0 };
 
   constructor(
@@ -140,6 +145,7 @@ class SyntheticBackend implements SyntheticVncBackend {
 
   connect(): Promise<Duplex> {
     if (this.state === 'stopped') return Promise.reject(new Error('synthetic console server is stopped'));
+    if (this.timer === undefined) this.catchUp();
     const [client, server] = createDuplexPair();
     const conn = serveRfb(
       server,
@@ -184,8 +190,22 @@ class SyntheticBackend implements SyntheticVncBackend {
     this.timer = undefined;
   }
 
+  /** The animation step due now (see the header). */
+  private dueTick(): number {
+    return this.tickMs <= 0 ? 0 : Math.floor((Date.now() - this.startedAt) / this.tickMs);
+  }
+
+  /** Draws the step due now if the screen is behind it (no client saw the steps in between). */
+  private catchUp(): void {
+    const due = this.dueTick();
+    if (due <= this.tickCount) return;
+    this.tickCount = due;
+    this.drawMover();
+    this.drawCounter();
+  }
+
   private tick(): void {
-    this.tickCount++;
+    this.tickCount = Math.max(this.tickCount + 1, this.dueTick());
     this.drawMover();
     this.drawCounter();
   }
