@@ -244,10 +244,11 @@ async function benchBigPool(): Promise<void> {
       const keys = [...target.split(''), ...target.split('').map(() => 'Backspace')];
       const stopFilter = await pageProfile(page, 'big-filter');
       for (const key of keys) {
-        await page.evaluate('window.__bench.watchTree(); window.__bench.armKeydown()');
+        // The frame watch starts at the keydown itself (not after the driver's round trip returns).
+        await page.evaluate(`window.__bench.watchTree(); window.__bench.armKeyFrame(() => window.__bench.treeChanged, ${KEY_SETTLE_MS})`);
         await page.keyboard.press(key);
         try {
-          keyTimes.push(await inPage(page, `window.__bench.frameWhen(() => window.__bench.treeChanged, ${KEY_SETTLE_MS})`));
+          keyTimes.push(await inPage(page, 'window.__bench.keyFrame'));
         } catch {
           unchanged++;
         }
