@@ -193,12 +193,12 @@ export async function run(): Promise<void> {
       profiler.disconnect();
     }
     const live = await app.overview.grid.locator('[role="gridcell"][data-state="live"]').count();
-    const perTileS = live > 0 ? (live * WINDOW_MS) / 1000 / busy.frames : NaN;
-    process.stdout.write(`wall open: ${live} live tiles, ${busy.frames} thumbnails in ${WINDOW_MS / 1000} s (one per tile every ${perTileS.toFixed(1)} s)\n`);
     const taken = stats1.pictures - stats0.pictures;
+    const perTileS = live > 0 ? (live * WINDOW_MS) / 1000 / taken : NaN;
+    process.stdout.write(`wall open: ${live} live tiles, ${taken} pictures taken in ${WINDOW_MS / 1000} s (one per tile every ${perTileS.toFixed(1)} s), ${busy.frames} thumbnail messages received by the page\n`);
     const sent = stats1.frames - stats0.frames;
     const kib = (stats1.bytes - stats0.bytes) / 1024;
-    process.stdout.write(`backend: ${taken} pictures taken, ${sent} sent (${stats1.unchanged - stats0.unchanged} unchanged, not sent), ${kib.toFixed(0)} KiB of pixels (${sent > 0 ? (kib / sent).toFixed(1) : '–'} KiB each)\n`);
+    process.stdout.write(`backend: ${sent} of them sent (${stats1.unchanged - stats0.unchanged} unchanged, not sent), ${kib.toFixed(0)} KiB of pixels (${sent > 0 ? (kib / sent).toFixed(1) : '–'} KiB each)\n`);
     const types = [...busy.byType].filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]);
     process.stdout.write(`browser CPU by process: ${types.map(([t, v]) => `${t} ${v.toFixed(1)}`).join(', ')}\n`);
     process.stdout.write(`CPU, % of one core   backend ${busy.backend.toFixed(1)}  browser ${busy.browser.toFixed(1)}  total ${(busy.backend + busy.browser).toFixed(1)}\n`);
