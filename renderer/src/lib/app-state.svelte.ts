@@ -55,6 +55,8 @@ class AppState {
   /** Last known display name per `vmKey`, so a tab keeps its name while its pool is offline. */
   private readonly knownNames = new Map<string, string>();
   private resyncing = false;
+  /** An idle callback computing search keys is pending. */
+  private warming = false;
   private resyncRuns = 0;
 
   // The views below are kept up to date change by change by the store's `TreeIndex`. Each getter
@@ -134,7 +136,7 @@ class AppState {
     this.listen('task:list', (tasks) => (this.tasks = tasks));
     this.listen('inventory:diff', (diff) => {
       const outcome = this.store.offerDiff(diff);
-      if (outcome === 'applied') this.revision++;
+      if (outcome === 'applied') this.inventoryChanged();
       else if (outcome === 'gap') void this.resync();
     });
     await this.reload();
@@ -164,6 +166,18 @@ class AppState {
     await Promise.all([info, pools, tasks, this.resync()]);
   }
 
+  /** The inventory changed: views re-read it; search keys a big change left out are computed when the page is idle. */
+  private inventoryChanged(): void {
+    this.revision++;
+    if (this.warming) return;
+    this.warming = true;
+    const warm = (deadline: IdleDeadline): void => {
+      if (this.store.index.warmKeys(() => deadline.timeRemaining())) this.warming = false;
+      else requestIdleCallback(warm);
+    };
+    requestIdleCallback(warm);
+  }
+
   /** Re-fetches the inventory snapshot (diffs arriving meanwhile are buffered and replayed). */
   async resync(): Promise<void> {
     if (this.resyncing) return;
@@ -174,7 +188,7 @@ class AppState {
         const snapshot = await this.invoke('inventory:snapshot', undefined);
         const outcome = this.store.applySnapshot(snapshot);
         this.inventoryLoaded = true;
-        this.revision++;
+        this.inventoryChanged();
         if (outcome === 'applied') {
           this.resyncRuns = 0;
           break;

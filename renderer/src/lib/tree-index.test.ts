@@ -20,9 +20,9 @@ function view(index: TreeIndex, pools: readonly PoolSummary[]): unknown {
       poolId: g.poolId,
       name: g.name,
       node: g.node?.id,
-      hosts: g.hosts.map((h) => ({ id: h.node.id, name: h.node.name, vms: h.vms.map((v) => v.id), keys: h.vmKeys.length === h.vms.length && h.vmKeys.every((k, i) => k === searchKey(h.vms[i]!)) })),
+      hosts: g.hosts.map((h) => ({ id: h.node.id, name: h.node.name, vms: h.vms.map((v) => v.id), keys: h.vmKeys.length === 0 || (h.vmKeys.length === h.vms.length && h.vmKeys.every((k, i) => k === searchKey(h.vms[i]!))) })),
       standalone: g.standalone.map((v) => v.id),
-      standaloneKeys: g.standaloneKeys.length === g.standalone.length && g.standaloneKeys.every((k, i) => k === searchKey(g.standalone[i]!)),
+      standaloneKeys: g.standaloneKeys.length === 0 || (g.standaloneKeys.length === g.standalone.length && g.standaloneKeys.every((k, i) => k === searchKey(g.standalone[i]!))),
     })),
     vms: [...index.vms].map(([k, v]) => `${k}=${v.id}`).sort(),
     controlDomains: [...index.controlDomains].map(([k, h]) => `${k}=${h.id}`).sort(),
@@ -89,9 +89,14 @@ test('any sequence of changes leaves the index exactly as a fresh grouping of th
         nodes.set(next.id, next);
         index.change(old, next);
       }
+      // Search keys: sometimes computed for every list (as when the page is idle), sometimes by a filter scan.
+      if (r() < 0.1) assert.equal(index.warmKeys(() => Infinity), true);
       const fresh = new TreeIndex();
       fresh.reset(nodes.values());
       assert.deepEqual(view(index, pools), view(fresh, pools), `seed ${seed}, step ${step}`);
+      const needle = r() < 0.5 ? 'web' : '1';
+      const ids = (i: TreeIndex): string[] => flattenTree(i.groups(pools), new Set(), needle).map((row) => row.id);
+      assert.deepEqual(ids(index), ids(fresh), `seed ${seed}, step ${step}, filter ${needle}`);
     }
   }
 });
@@ -101,6 +106,24 @@ function vm(i: number, powerState: PowerState, host?: number): VmNode {
   if (host !== undefined) node.hostId = `p/h${host}`;
   return node;
 }
+
+test('search keys wait for the filter or an idle moment, and warming stops when time runs out', () => {
+  const hosts: HostNode[] = Array.from({ length: 4 }, (_, h) => ({ kind: 'host', id: `p/h${h}`, poolId: 'p', ref: `h${h}`, uuid: `hu${h}`, name: `host-${h}`, address: `10.0.0.${h}`, enabled: true }));
+  const index = new TreeIndex();
+  index.reset([...hosts, ...Array.from({ length: 40 }, (_, i) => vm(i, 'Running', i % 4))]);
+  const lists = (): number[] => index.groups([summary('p')])[0]!.hosts.map((h) => h.vmKeys.length);
+  assert.deepEqual(lists(), [0, 0, 0, 0], 'a reset computes no keys');
+  // One list per check while more than 1 ms is left: time for two lists, then none.
+  let budget = [5, 5, 0];
+  assert.equal(index.warmKeys(() => budget.shift() ?? 0), false);
+  assert.deepEqual(lists(), [10, 10, 0, 0]);
+  // A filter scan computes the keys of the lists it reads, and finds the same VMs as a node-by-node test.
+  const rows = flattenTree(index.groups([summary('p')]), new Set(), 'vm-0003');
+  assert.deepEqual(rows.filter((x) => x.kind === 'vm').map((x) => x.name).sort(), ['vm-00030', 'vm-00031', 'vm-00032', 'vm-00033', 'vm-00034', 'vm-00035', 'vm-00036', 'vm-00037', 'vm-00038', 'vm-00039']);
+  assert.deepEqual(lists(), [10, 10, 10, 10]);
+  budget = [];
+  assert.equal(index.warmKeys(() => 0), true, 'nothing left to compute');
+});
 
 test('10,000 VMs: a power event moves one row; small and big diffs end where a snapshot does', () => {
   const hosts: HostNode[] = Array.from({ length: 64 }, (_, h) => ({ kind: 'host', id: `p/h${h}`, poolId: 'p', ref: `h${h}`, uuid: `hu${h}`, name: `host-${h}`, address: `10.0.0.${h}`, enabled: true }));

@@ -29,7 +29,7 @@ export interface PoolGroup {
   hosts: HostGroup[];
   /** VMs with no (known) resident host: halted, suspended. */
   standalone: VmNode[];
-  /** `searchKey` of each of `standalone`, same order (the filter scans these, not the nodes). */
+  /** `searchKey` of each of `standalone`, same order (the filter scans these, not the nodes); see `keysOf`. */
   standaloneKeys: SearchKey[];
 }
 
@@ -37,7 +37,7 @@ export interface PoolGroup {
 export interface HostGroup {
   node: HostNode;
   vms: VmNode[];
-  /** `searchKey` of each of `vms`, same order. */
+  /** `searchKey` of each of `vms`, same order; see `keysOf`. */
   vmKeys: SearchKey[];
 }
 
@@ -49,7 +49,11 @@ interface PoolSlot {
   standaloneKeys: SearchKey[];
 }
 
-/** A sorted VM list and its search keys, kept in step. */
+/**
+ * A sorted VM list and its search keys. The keys are either not computed yet (empty: a fresh `reset`
+ * leaves them so, the first painted tree does not wait for 10,000 lower-cased strings) or in step with
+ * the VMs (the filter's first scan or `warmKeys` fills them, then each change keeps them in step).
+ */
 interface VmList {
   vms: VmNode[];
   keys: SearchKey[];
@@ -89,11 +93,27 @@ function removeSorted<T>(list: T[], key: T, cmp: (a: T, b: T) => number, same: (
   if (i >= 0) list.splice(i, 1);
 }
 
-/** Inserts a VM (and its search key) into a sorted list. */
+/** True when a list's keys are in step with its VMs (an empty list's are). */
+function keysInStep(vms: readonly VmNode[], keys: readonly SearchKey[]): boolean {
+  return keys.length === vms.length;
+}
+
+/** A list's search keys, computed first if they are not yet (in place: the list keeps them). */
+export function keysOf(vms: readonly VmNode[], keys: SearchKey[]): readonly SearchKey[] {
+  if (!keysInStep(vms, keys)) {
+    keys.length = 0;
+    for (const vm of vms) keys.push(searchKey(vm));
+  }
+  return keys;
+}
+
+/** Inserts a VM (and its search key, when the list has its keys) into a sorted list. */
 function insertVm(list: VmList, vm: VmNode): void {
   const at = upperBound(list.vms, vm, byName);
+  const withKeys = keysInStep(list.vms, list.keys);
   list.vms.splice(at, 0, vm);
-  list.keys.splice(at, 0, searchKey(vm));
+  if (withKeys) list.keys.splice(at, 0, searchKey(vm));
+  else list.keys.length = 0;
 }
 
 /** Removes a VM (and its search key) from a sorted list, found by the name it was sorted by. */
@@ -101,15 +121,16 @@ function removeVm(list: VmList, vm: VmNode): void {
   let at = upperBound(list.vms, vm, byName) - 1;
   if (at < 0 || list.vms[at]?.id !== vm.id) at = list.vms.findIndex((x) => x.id === vm.id);
   if (at < 0) return;
+  const withKeys = keysInStep(list.vms, list.keys);
   list.vms.splice(at, 1);
-  list.keys.splice(at, 1);
+  if (withKeys) list.keys.splice(at, 1);
+  else list.keys.length = 0;
 }
 
-/** Sorts a VM list that was filled unsorted, then looks up its search keys. */
+/** Sorts a VM list that was filled unsorted; its search keys are computed when first needed. */
 function sortVms(list: VmList): void {
   list.vms.sort(byName);
   list.keys.length = 0;
-  for (const vm of list.vms) list.keys.push(searchKey(vm));
 }
 
 /** `${poolId}/${uuid}`: how VMs and control domains are looked up. */
@@ -193,6 +214,22 @@ export class TreeIndex {
       if (next !== undefined) this.setPool(next as PoolNode);
       if (old !== undefined) this.dropIfEmpty(old.poolId);
     }
+  }
+
+  /**
+   * Computes the search keys of lists that have none yet, while `timeLeftMs()` stays above 1 ms (the
+   * page calls it when idle, so the first filter keystroke after a load scans ready keys). Returns
+   * true when every list has its keys.
+   */
+  warmKeys(timeLeftMs: () => number): boolean {
+    for (const slot of this.slots.values()) {
+      for (const list of [...slot.hosts.map((h) => ({ vms: h.vms, keys: h.vmKeys })), { vms: slot.standalone, keys: slot.standaloneKeys }]) {
+        if (keysInStep(list.vms, list.keys)) continue;
+        if (timeLeftMs() <= 1) return false;
+        keysOf(list.vms, list.keys);
+      }
+    }
+    return true;
   }
 
   /** Pools (in `pools` order, then pools only the inventory knows, by id) with their sorted children. */

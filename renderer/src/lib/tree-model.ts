@@ -19,7 +19,7 @@
 import type { PoolSummary } from '../../../shared/contract';
 import type { HostNode, InventoryNode, VmNode } from '../../../shared/inventory';
 import { keyMatches, nodeMatches, searchKey, type SearchKey } from '../../../shared/tree';
-import { TreeIndex, type HostGroup, type PoolGroup } from './tree-index';
+import { TreeIndex, keysOf, type HostGroup, type PoolGroup } from './tree-index';
 
 export type { HostGroup, PoolGroup } from './tree-index';
 
@@ -134,8 +134,9 @@ export function flattenTree(groups: readonly PoolGroup[], collapsed: ReadonlySet
 }
 
 /** The VMs of a list that match, scanning its precomputed search keys (same test as `vmMatches`). */
-function matching(vms: readonly VmNode[], keys: readonly SearchKey[], filter: string): VmNode[] {
+function matching(vms: readonly VmNode[], listKeys: SearchKey[], filter: string): VmNode[] {
   const out: VmNode[] = [];
+  const keys = keysOf(vms, listKeys);
   for (let i = 0; i < vms.length; i++) {
     const vm = vms[i] as VmNode;
     if (keyMatches(keys[i] ?? searchKey(vm), filter, vm)) out.push(vm);
