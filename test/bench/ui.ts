@@ -17,7 +17,8 @@
  *    process and is left out) over `CPU_WINDOW_MS` with one console tab, with 16 tabs of which one is
  *    visible while hidden tabs never disconnect (the page opened with a huge `hidden-disconnect-ms`),
  *    and with 16 tabs once the hidden ones have disconnected (`hidden-disconnect-ms=1000`); then
- *    Tab click → first painted frame for parked tabs.
+ *    Tab click → first painted frame for parked tabs, with where that time goes (ticket reply, console
+ *    socket created and open, greeting, first update received, each from the click).
  *
  * Knobs: BENCH_UI_ONLY=big|hidden runs one phase; BENCH_UI_PROFILE_DIR / BENCH_UI_TRACE_DIR write the
  * page's CPU profiles / Chromium performance traces of the 10,000-VM phase (load, filter, power).
@@ -390,12 +391,16 @@ async function benchHiddenTabs(): Promise<void> {
         const cpu = await cpuOver(sim);
         // Tab click → first painted frame, for parked tabs (each shown tab parks the one it hides).
         const times: number[] = [];
+        const steps: number[][] = [];
         for (const name of names.slice(0, 5)) {
           await page.evaluate('window.__bench.armClick()');
           await app.tab(name).tab.click();
           times.push(await inPage(page, 'window.__bench.frameWhen(() => window.__bench.canvasPainted(), 20000, window.__bench.clickAt)'));
+          steps.push(await page.evaluate<number[]>('window.__bench.consoleSteps()'));
           await app.tab(name).waitForState('connected');
         }
+        const step = (i: number): string => percentile(steps.map((s) => s[i] ?? NaN), 50).toFixed(1);
+        process.stdout.write(`hidden tab: where the time goes (p50 ms after the click): ticket ${step(0)}, socket created ${step(1)}, open ${step(2)}, greeting ${step(3)}, first update in ${step(4)}\n`);
         return { parkedCpu: cpu, backTimes: times };
       },
       { 'hidden-disconnect-ms': '1000' },
