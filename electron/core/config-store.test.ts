@@ -29,6 +29,28 @@ test('save and load round trip with private modes', async () => {
   assert.deepEqual((await readdir(dir)).sort(), ['config.json']);
 });
 
+test('saves made while a write waits for its turn become one write of the newest data', async () => {
+  const store = new ConfigStore(join(root, 'coalesce'));
+  await store.load();
+  const versions = Array.from({ length: 20 }, (_, i) => {
+    const data = emptyConfig();
+    data.ui = { tabs: [], treeWidth: 200 + i };
+    return data;
+  });
+  // The first write starts on the next tick; the other 19 saves come before it does.
+  await Promise.all(versions.map((v) => store.save(v)));
+  assert.equal(store.writes, 1);
+  assert.deepEqual((await store.load()).data, versions.at(-1));
+  // One save while a write is on its way: it waits for that write, then writes again.
+  const first = store.save(versions[0]!);
+  await new Promise((r) => setImmediate(r));
+  const second = store.save(versions[1]!);
+  const third = store.save(versions[2]!);
+  await Promise.all([first, second, third]);
+  assert.equal(store.writes, 3);
+  assert.deepEqual((await store.load()).data, versions[2]);
+});
+
 test('a corrupt or unknown-version file is moved aside and reported, not wiped', async () => {
   for (const [name, text] of [['garbage', '{"version":1,"pools":[{'], ['future', JSON.stringify({ version: 99, pools: [], ui: { tabs: [] } })]] as const) {
     const dir = join(root, name);

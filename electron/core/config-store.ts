@@ -117,6 +117,8 @@ export class ConfigStore {
   readonly dir: string;
   private queue: Promise<void> = Promise.resolve();
   private counter = 0;
+  /** The text of the queued write that has not started yet, and that write (later saves join it). */
+  private waiting: { text: string; run: Promise<void> } | undefined;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -154,12 +156,30 @@ export class ConfigStore {
     return { data: emptyConfig(), warnings: [warning] };
   }
 
-  /** Writes the config atomically (temp + fsync + rename + dir fsync). Saves are serialised. */
+  /** Files written so far (saves made while a write waits for its turn join it: one write, the newest data). */
+  get writes(): number {
+    return this.counter;
+  }
+
+  /**
+   * Writes the config atomically (temp + fsync + rename + dir fsync). Saves are serialised, and those
+   * made before the queued write starts are coalesced into it (pinning a 64-host pool is 64 saves).
+   * Resolves once a write holding this data (or newer) is on disk.
+   */
   save(data: ConfigData): Promise<void> {
     const text = JSON.stringify(data, null, 2) + '\n';
-    const run = this.queue.then(() => this.writeAtomic(text));
-    this.queue = run.catch(() => undefined);
-    return run;
+    if (this.waiting !== undefined) {
+      this.waiting.text = text;
+      return this.waiting.run;
+    }
+    const waiting: { text: string; run: Promise<void> } = { text, run: Promise.resolve() };
+    waiting.run = this.queue.then(() => {
+      this.waiting = undefined;
+      return this.writeAtomic(waiting.text);
+    });
+    this.waiting = waiting;
+    this.queue = waiting.run.catch(() => undefined);
+    return waiting.run;
   }
 
   private async ensureDir(): Promise<void> {

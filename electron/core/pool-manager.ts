@@ -115,7 +115,8 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
   private uiState: UiState;
   private version = 0;
   private readonly dirtySessions = new Set<PoolSession>();
-  private flushScheduled = false;
+  /** The pending flush of coalesced changes, while one is scheduled. */
+  private flushing: Promise<void> | undefined;
   private closed = false;
   /** Recent power operations and migrations across pools (status bar, task list). */
   readonly tasks = new TaskBook();
@@ -162,7 +163,7 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
         stored.members = sorted;
         this.persist();
       },
-      onInventory: () => this.markDirty(session),
+      onInventory: (): Promise<void> => this.markDirty(session),
       onPasswordRejected: () => {
         entry.memoryPassword = undefined;
         entry.savedRejected = true;
@@ -512,17 +513,25 @@ export class PoolManager extends EventEmitter<PoolManagerEvents> {
     }
   }
 
-  private markDirty(session: PoolSession): void {
+  /** Queues a session's changes; resolves once the diff carrying them was emitted. */
+  private markDirty(session: PoolSession): Promise<void> {
     this.dirtySessions.add(session);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
     // Coalesce: every change of this tick (all pools) goes out as one diff.
-    setImmediate(() => this.flush());
+    this.flushing ??= new Promise((resolve) =>
+      setImmediate(() => {
+        this.flushing = undefined;
+        try {
+          this.flush();
+        } finally {
+          resolve();
+        }
+      }),
+    );
+    return this.flushing;
   }
 
   /** Sends one diff with every pending change. */
   private flush(): void {
-    this.flushScheduled = false;
     if (this.dirtySessions.size === 0) return;
     const upserts: InventoryNode[] = [];
     const removes: string[] = [];

@@ -14,7 +14,7 @@
 import type { Events } from '../../shared/contract';
 import { getLogger } from '../../shared/log';
 import { createBackend, type Backend } from './backend';
-import { createBridge, type WallStats } from './bridge';
+import { createBridge, type BridgeStats, type WallStats } from './bridge';
 import { createDemoProvider, type DemoOptions } from '../demo/provider';
 import type { SessionTiming } from './pools/session';
 import { SecretStore, type SecretCipher } from './secret-store';
@@ -73,6 +73,8 @@ export interface Services {
   readonly bridgeOrigin: string;
   /** The console walls' live resources (tests: a hidden wall leaves none). */
   wallStats(): WallStats;
+  /** The bridge's console resources (tests: tokens issued, consoles open). */
+  bridgeStats(): BridgeStats;
   /** Stops the backend, the demo pool and the bridge, in that order. Idempotent. */
   close(): Promise<void>;
 }
@@ -102,7 +104,7 @@ export async function startServices(opts: ServicesOptions): Promise<Services> {
       if (state.kind === 'disconnected') bridge.closePool(id);
     });
     stack.push(() => Promise.resolve(unsubscribe()));
-    return { backend, bridgeOrigin: bridge.origin, wallStats: () => bridge.wallStats(), close: () => stack.close() };
+    return { backend, bridgeOrigin: bridge.origin, wallStats: () => bridge.wallStats(), bridgeStats: () => bridge.stats(), close: () => stack.close() };
   } catch (error) {
     await stack.close();
     throw error;

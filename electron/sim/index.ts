@@ -169,6 +169,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       for (const resume of [...state.held]) resume();
     },
     holdCalls: (method) => state.holdCalls(method),
+    heldCalls: () => state.heldCallCount(),
   };
 
   const info = (h: HostRuntime): SimHostInfo => ({ name: h.name, uuid: h.uuid, ref: h.ref, address: h.address, port: h.port, fingerprint: h.tls.fingerprint, certificatePem: h.tls.cert });

@@ -95,6 +95,11 @@ export class PoolState {
     await new Promise<void>((resolve) => this.heldCalls.push(resolve));
   }
 
+  /** How many calls wait at the hold now. */
+  heldCallCount(): number {
+    return this.heldCalls.length;
+  }
+
   /** Holds every call of `method` until `holdCalls(undefined)` (which lets the held ones run). */
   holdCalls(method: string | undefined): void {
     this.heldMethod = method;

@@ -96,6 +96,8 @@ export interface SimulatorFaults {
    * `holdCalls(undefined)` lets the held ones run.
    */
   holdCalls(method: string | undefined): void;
+  /** How many calls are held now (arrived at the simulator, not answered). */
+  heldCalls(): number;
 }
 
 export interface Simulator {

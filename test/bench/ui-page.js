@@ -5,6 +5,9 @@
 // - records when the largest message arrives on the API socket (the inventory for a big pool); its
 //   listener is registered before the app's own, so it sees the message first;
 // - `armKeydown()` / `armClick()` note the time of the next keydown / click (the user's action);
+// - notes, for the console sockets, when each was created, opened and got its first and latest message,
+//   and when the last console ticket (`console:open` reply) arrived, for the breakdown of a console's
+//   way back (`consoleSteps()`);
 // - `frameWhen(test, timeoutMs)` resolves with ms from that keydown to the first animation frame where
 //   `test()` holds: the frame in which the result is on screen (timed when its callback runs);
 // - `armKeyFrame(test, timeoutMs)` starts that frame watch at the next keydown itself (the promise is
@@ -16,6 +19,15 @@
     start: 0,
     treeChanged: false,
     clickAt: 0,
+    ticketAt: 0,
+    lastConsole: undefined,
+    // ms from the click to each step of the latest console connection: ticket reply, socket created,
+    // socket open, first message (the greeting), latest message (the first update, once painted).
+    consoleSteps() {
+      const c = bench.lastConsole;
+      if (c === undefined) return [];
+      return [bench.ticketAt, c.created, c.open, c.first, c.latest].map((t) => t - bench.clickAt);
+    },
     armKeydown() {
       document.addEventListener('keydown', () => (bench.start = performance.now()), { capture: true, once: true });
     },
@@ -94,9 +106,19 @@
   const Native = window.WebSocket;
   function Measured(url, protocols) {
     const socket = protocols === undefined ? new Native(url) : new Native(url, protocols);
+    if (String(url).includes('/console/')) {
+      const c = { created: performance.now(), open: 0, first: 0, latest: 0 };
+      bench.lastConsole = c;
+      socket.addEventListener('open', () => (c.open = performance.now()));
+      socket.addEventListener('message', () => {
+        c.latest = performance.now();
+        if (c.first === 0) c.first = c.latest;
+      });
+    }
     if (String(url).includes('/api')) {
       socket.addEventListener('message', (event) => {
         const size = typeof event.data === 'string' ? event.data.length : 0;
+        if (typeof event.data === 'string' && event.data.includes('"url":"ws://') && event.data.includes('/console/')) bench.ticketAt = performance.now();
         if (size > bench.bigMessageBytes) {
           bench.bigMessageBytes = size;
           bench.bigMessageAt = performance.now();

@@ -7,7 +7,8 @@
  *    real QEMU ones (when installed);
  * 2. a 10,000-VM pool (64 hosts): Trust click → the full tree (every row in the virtualised tree, the
  *    first screen painted), with the simulator's own time for the full event.from beside it (the server's
- *    share); time from the inventory data reaching the page to that frame;
+ *    share); time from the inventory data reaching the page to that frame (both the median of
+ *    `BIG_LOADS` loads, each in a fresh harness and page);
  *    filter-keystroke latency (keydown → first painted frame after the tree changed); event-to-screen
  *    latency (another client receives the simulator's event for a VM's new power state → its tree
  *    item shows it), and the same from the power request (which includes the simulated operation).
@@ -16,7 +17,8 @@
  *    process and is left out) over `CPU_WINDOW_MS` with one console tab, with 16 tabs of which one is
  *    visible while hidden tabs never disconnect (the page opened with a huge `hidden-disconnect-ms`),
  *    and with 16 tabs once the hidden ones have disconnected (`hidden-disconnect-ms=1000`); then
- *    Tab click → first painted frame for parked tabs.
+ *    Tab click → first painted frame for parked tabs, with where that time goes (ticket reply, console
+ *    socket created and open, greeting, first update received, each from the click).
  *
  * Knobs: BENCH_UI_ONLY=big|hidden runs one phase; BENCH_UI_PROFILE_DIR / BENCH_UI_TRACE_DIR write the
  * page's CPU profiles / Chromium performance traces of the 10,000-VM phase (load, filter, power).
@@ -54,6 +56,8 @@ const QEMU_OPENS = 10;
 /** Size of the big pool. */
 const BIG_HOSTS = 64;
 const BIG_VMS = 10_000;
+/** Trust click → full tree loads measured (each in a fresh harness and page); the median is the figure. */
+const BIG_LOADS = 3;
 /** Power changes measured for event-to-screen. */
 const POWER_CHANGES = 10;
 /** A keystroke whose tree did not change within this long is reported as "no change", ms. */
@@ -125,7 +129,6 @@ async function inPage(page: Page, expression: string): Promise<number> {
   return value;
 }
 
-/** Adds the simulator's pool through the UI and waits for its first host in the tree. */
 /** What the UI needs to add a simulated pool. */
 interface PoolLogin {
   masterUrl: string;
@@ -134,6 +137,7 @@ interface PoolLogin {
   firstHost: string;
 }
 
+/** Adds the simulator's pool through the UI and waits for its first host in the tree. */
 async function addPool(app: AppPage, sim: PoolLogin): Promise<number> {
   const master = new URL(sim.masterUrl);
   await app.addPool({ address: master.host, username: sim.user, password: sim.password });
@@ -199,6 +203,38 @@ async function benchOpens(kind: 'synthetic' | 'qemu', opens: number): Promise<nu
   }
 }
 
+/** One Trust click on the 10,000-VM pool, timed in the page. */
+interface BigLoad {
+  trustToTree: number;
+  trustToFull: number;
+  dataToTree: number;
+  dataBytes: number;
+}
+
+/** Adds the big pool, clicks Trust and times the frames (in the page only: no test-driver polling of the DOM competes with the page while it builds the tree). */
+async function loadBigPool(app: AppPage, page: Page, sim: SimProcess): Promise<BigLoad> {
+  const stopLoad = await pageProfile(page, 'big-load');
+  await app.addPool({ address: new URL(sim.info.master).host, username: sim.info.user, password: sim.info.password });
+  await page.evaluate('window.__bench.armClick()');
+  await app.trustDialog.trust();
+  // The full tree: every pool, host and VM row is in the tree (virtualised: the rows exist, the DOM holds those in view).
+  const full = `window.__bench.bigMessageAt > 0 && window.__bench.treeRows() >= ${1 + BIG_HOSTS + BIG_VMS} && window.__bench.vmRows() >= 20`;
+  const hostRow = `document.querySelector('[role="tree"] [role="treeitem"][aria-level="2"]') !== null`;
+  const [hostFrameAt, fullFrameAt] = await Promise.all([
+    inPage(page, `window.__bench.frameWhen(() => ${hostRow}, 60000, 0)`),
+    inPage(page, `window.__bench.frameWhen(() => ${full}, 60000, 0)`),
+  ]);
+  const clickAt = await inPage(page, 'window.__bench.clickAt');
+  const load = {
+    trustToTree: hostFrameAt - clickAt,
+    trustToFull: fullFrameAt - clickAt,
+    dataToTree: fullFrameAt - (await inPage(page, 'window.__bench.bigMessageAt')),
+    dataBytes: await inPage(page, 'window.__bench.bigMessageBytes'),
+  };
+  await stopLoad();
+  return load;
+}
+
 /** 2. the 10,000-VM pool. */
 async function benchBigPool(): Promise<void> {
   const t0 = performance.now();
@@ -207,33 +243,27 @@ async function benchBigPool(): Promise<void> {
   process.stdout.write(`simulator (own process) with ${BIG_HOSTS} hosts / ${BIG_VMS} VMs started in ${(performance.now() - t0).toFixed(0)} ms\n`);
   try {
     // The server's share of the Trust click figure: the simulator answering the app's full event.from.
-    const serverMs = await sim.serverMs('event.from', [WATCHED_CLASSES, '', 5]);
-    process.stdout.write(`10k pool: the simulator's own time for the full event.from (server side, part of the Trust click figure): ${serverMs.toFixed(0)} ms\n`);
+    const serverTimes: number[] = [];
+    const loads: BigLoad[] = [];
+    const measure = async (app: AppPage, page: Page): Promise<void> => {
+      serverTimes.push(await sim.serverMs('event.from', [WATCHED_CLASSES, '', 5]));
+      loads.push(await loadBigPool(app, page, sim));
+    };
+    // Fresh harness and page for each load but the last, which goes on to the filter and power figures.
+    for (let i = 1; i < BIG_LOADS; i++) await withSetup(measure);
     await withSetup(async (app, page) => {
-      const stopLoad = await pageProfile(page, 'big-load');
-      // Timed in the page only (frame times on its clock): no test-driver polling of the DOM competes
-      // with the page while it builds the tree.
-      await app.addPool({ address: new URL(sim.info.master).host, username: sim.info.user, password: sim.info.password });
-      await page.evaluate('window.__bench.armClick()');
-      await app.trustDialog.trust();
-      // The full tree: every pool, host and VM row is in the tree (virtualised: the rows exist, the DOM holds those in view).
-      const full = `window.__bench.bigMessageAt > 0 && window.__bench.treeRows() >= ${1 + BIG_HOSTS + BIG_VMS} && window.__bench.vmRows() >= 20`;
-      const hostRow = `document.querySelector('[role="tree"] [role="treeitem"][aria-level="2"]') !== null`;
-      const [hostFrameAt, fullFrameAt] = await Promise.all([
-        inPage(page, `window.__bench.frameWhen(() => ${hostRow}, 60000, 0)`),
-        inPage(page, `window.__bench.frameWhen(() => ${full}, 60000, 0)`),
-      ]);
-      const clickAt = await inPage(page, 'window.__bench.clickAt');
-      const trustToTree = hostFrameAt - clickAt;
-      const trustToFull = fullFrameAt - clickAt;
-      const dataToTree = fullFrameAt - (await inPage(page, 'window.__bench.bigMessageAt'));
-      const dataBytes = await inPage(page, 'window.__bench.bigMessageBytes');
-      await stopLoad();
-      process.stdout.write(`10k pool: Trust click → first host row in the tree: ${trustToTree.toFixed(1)} ms\n`);
-      process.stdout.write(`10k pool: inventory data (${(dataBytes / 1e6).toFixed(1)} MB message) → rendered tree: ${dataToTree.toFixed(1)} ms\n`);
-      process.stdout.write(`10k pool: Trust click → full tree rendered: ${trustToFull.toFixed(1)} ms\n`);
-      targetRow({ target: '10k VMs: Trust click → full tree ≤ 1 s', figure: fig(trustToFull, 'ms', 0), peer: `first host row ${fig(trustToTree, 'ms', 0)}; simulator's full event.from ${fig(serverMs, 'ms', 0)}`, met: trustToFull <= 1000 });
-      targetRow({ target: '10k VMs: inventory data → rendered tree ≤ 150 ms', figure: fig(dataToTree, 'ms', 0), peer: `${(dataBytes / 1e6).toFixed(1)} MB message`, met: dataToTree <= 150 });
+      await measure(app, page);
+      const serverMs = percentile(serverTimes, 50);
+      const trustToFull = percentile(loads.map((l) => l.trustToFull), 50);
+      const dataToTree = percentile(loads.map((l) => l.dataToTree), 50);
+      const all = (pick: (l: BigLoad) => number): string => loads.map((l) => pick(l).toFixed(0)).join(', ');
+      const dataBytes = loads[0]?.dataBytes ?? 0;
+      process.stdout.write(`10k pool: the simulator's own time for the full event.from (server side, part of the Trust click figure): ${serverTimes.map((t) => t.toFixed(0)).join(', ')} ms\n`);
+      process.stdout.write(`10k pool: Trust click → first host row in the tree: ${all((l) => l.trustToTree)} ms\n`);
+      process.stdout.write(`10k pool: inventory data (${(dataBytes / 1e6).toFixed(1)} MB message) → rendered tree: ${all((l) => l.dataToTree)} ms\n`);
+      process.stdout.write(`10k pool: Trust click → full tree rendered: ${all((l) => l.trustToFull)} ms\n`);
+      targetRow({ target: '10k VMs: Trust click → full tree ≤ 1 s', figure: fig(trustToFull, 'ms', 0), peer: `median of ${loads.length} (${all((l) => l.trustToFull)} ms); simulator's full event.from ${fig(serverMs, 'ms', 0)}`, met: trustToFull <= 1000 });
+      targetRow({ target: '10k VMs: inventory data → rendered tree ≤ 150 ms', figure: fig(dataToTree, 'ms', 0), peer: `median of ${loads.length} (${all((l) => l.dataToTree)} ms); ${(dataBytes / 1e6).toFixed(1)} MB message`, met: dataToTree <= 150 });
 
       // Filter keystrokes: type a VM name one key at a time, then delete it again.
       const target = await firstRunningVm(app);
@@ -361,12 +391,16 @@ async function benchHiddenTabs(): Promise<void> {
         const cpu = await cpuOver(sim);
         // Tab click → first painted frame, for parked tabs (each shown tab parks the one it hides).
         const times: number[] = [];
+        const steps: number[][] = [];
         for (const name of names.slice(0, 5)) {
           await page.evaluate('window.__bench.armClick()');
           await app.tab(name).tab.click();
           times.push(await inPage(page, 'window.__bench.frameWhen(() => window.__bench.canvasPainted(), 20000, window.__bench.clickAt)'));
+          steps.push(await page.evaluate<number[]>('window.__bench.consoleSteps()'));
           await app.tab(name).waitForState('connected');
         }
+        const step = (i: number): string => percentile(steps.map((s) => s[i] ?? NaN), 50).toFixed(1);
+        process.stdout.write(`hidden tab: where the time goes (p50 ms after the click): ticket ${step(0)}, socket created ${step(1)}, open ${step(2)}, greeting ${step(3)}, first update in ${step(4)}\n`);
         return { parkedCpu: cpu, backTimes: times };
       },
       { 'hidden-disconnect-ms': '1000' },

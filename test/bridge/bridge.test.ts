@@ -79,6 +79,47 @@ test('RFB 3.8 handshake and a framebuffer update through the bridge; exact ticke
   await settled();
 });
 
+/** A page with an RFB client on a fresh console of the synthetic server. */
+async function rfbPage(): Promise<{ ws: Awaited<ReturnType<typeof openPage>>; client: RfbClient }> {
+  next = rfb;
+  const ticket = await bridge.openConsole(source(), { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  const ws = await openPage(ticket.url);
+  return { ws, client: new RfbClient(pageStream(ws)) };
+}
+
+test('the bridge answers the RFB handshake ahead of the page: ServerInit arrives before the page says a word; its own answers are dropped', async () => {
+  const { ws, client } = await rfbPage();
+  // Greeting, the None-only list, SecurityResult and ServerInit (desktop 'test-vm'), with nothing sent yet.
+  const handshake = await client.read(12 + 2 + 4 + 24 + 'test-vm'.length);
+  assert.equal(handshake.toString('latin1', 0, 12), 'RFB 003.008\n');
+  assert.deepEqual([...handshake.subarray(12, 18)], [1, 1, 0, 0, 0, 0]);
+  assert.equal(handshake.toString('utf8', 42), 'test-vm');
+  // The page's own answers, as noVNC sends them. Had they reached the server too, it would have read
+  // them as messages (type 82, 'R') and closed the connection.
+  client.writeRaw(Buffer.from('RFB 003.008\n', 'latin1'));
+  client.writeRaw(Buffer.from([1]));
+  client.writeRaw(Buffer.from([1]));
+  client.requestUpdate(false, { x: 0, y: 0, w: 1, h: 1 });
+  const update = await client.readUpdate();
+  assert.deepEqual(update.rects.map((r) => [r.x, r.y, r.w, r.h]), [[0, 0, 1, 1]]);
+  const done = closed(ws);
+  ws.close(1000);
+  assert.equal((await done).closeCode, 1000);
+  await settled();
+});
+
+test('a page that answers the handshake otherwise than the bridge did is closed with an error (4000)', async () => {
+  const { ws, client } = await rfbPage();
+  await client.readGreeting();
+  const done = closed(ws);
+  client.writeRaw(Buffer.from('RFB 003.003\n', 'latin1'));
+  const close = await done;
+  assert.equal(close.closeCode, 4000);
+  assert.equal(close.code, 'CONSOLE_ERROR');
+  assert.match(close.message, /handshake/);
+  await settled();
+});
+
 test('a vt100 console rides the same bridge as bytes', async () => {
   const text = await startTextConsole({ name: 'pv-guest' });
   try {

@@ -149,6 +149,7 @@ describe('a 3-host pool', () => {
     const firstDiff = new Promise<InventoryDiff>((resolve) => manager.once('diff', resolve));
     manager.connect(id);
     const diff = await firstDiff;
+    assert.equal(sim.faults.heldCalls(), 0, 'no certificate call was sent before the tree went out (its replies would compete with sending it)');
     assert.equal(diff.upserts.filter((n) => n.kind === 'vm').length, 8, 'every VM is sent while the certificate calls are held');
     assert.deepEqual(manager.certificates(id).map((p) => p.address), [sim.hosts[0]!.address], 'only the master is pinned so far');
     const master = manager.snapshot().nodes.find((n) => n.kind === 'host' && n.address === sim.hosts[0]!.address)!;

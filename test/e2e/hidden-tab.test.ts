@@ -3,7 +3,8 @@
  * is opened with `?hidden-disconnect-ms=300`; opening a second console hides the first, whose panel
  * then says it is parked while the simulator's console server of that VM has no client left (and the
  * bridge holds no console for it). Selecting the first tab again reconnects it: connected on screen,
- * one client at the server; the second tab, now hidden, parks in turn.
+ * one client at the server; the second tab, now hidden, parks in turn. The pointer on a parked tab
+ * asks for its ticket ahead (a token is pending, no tunnel opens), and showing it uses that ticket.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,8 +66,15 @@ describe('hidden console tabs', { skip: needTools('chromium') }, () => {
     await app.tab(first).panel.and(browser.page.locator('[data-parked="true"]')).waitFor({ state: 'attached' });
     await waitUntil('the hidden console to leave its server', 10_000, () => (clients(first) === 0 ? true : undefined));
     assert.equal(clients(second), 1, 'the visible console stays connected');
+    // The pointer on the parked tab: its ticket is asked for now, and no tunnel opens for it.
+    assert.equal(harness.bridgeStats().pendingTokens, 0);
+    await app.tab(first).tab.hover();
+    await waitUntil('a ticket asked for ahead', 10_000, () => (harness.bridgeStats().pendingTokens === 1 ? true : undefined));
+    assert.equal(clients(first), 0, 'no tunnel for a ticket not used yet');
+    assert.equal(harness.bridgeStats().consoles, 1);
     await app.tab(first).select();
     await app.tab(first).waitForState('connected');
+    assert.equal(harness.bridgeStats().pendingTokens, 0, 'showing the tab used the ticket asked for ahead, and asked for no other');
     assert.equal(await app.tab(first).panel.getAttribute('data-parked'), 'false');
     await waitUntil('the shown console to be back at its server', 10_000, () => (clients(first) === 1 ? true : undefined));
     await app.tab(second).panel.and(browser.page.locator('[data-parked="true"]')).waitFor({ state: 'attached' });

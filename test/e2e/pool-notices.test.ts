@@ -205,7 +205,8 @@ describe('pool notices (Retry now, Enter password, Review certificate), Edit… 
     await item.waitFor({ state: 'detached', timeout: 30_000 });
     await rowsStale(false);
     assert.equal(sim.stats().sessions, sessions + 1, 'logged in once trusted');
-    const pin = (rig.savedConfig() as SavedConfig).pools[0]?.pins.find((p) => p.address === master().address);
-    assert.deepEqual({ fingerprint: pin?.fingerprint, source: (pin as { source?: string } | undefined)?.source }, { fingerprint: master().fingerprint, source: 'user' });
+    // The config is written in the background (atomic write, fsync): wait for the file to hold the pin.
+    const pin = await waitUntil('the trusted pin in config.json', 10_000, () => (rig.savedConfig() as SavedConfig).pools[0]?.pins.find((p) => p.address === master().address));
+    assert.deepEqual({ fingerprint: pin.fingerprint, source: (pin as { source?: string }).source }, { fingerprint: master().fingerprint, source: 'user' });
   });
 });

@@ -12,7 +12,9 @@
  * `heartbeat()` (called by the bridge every ping interval) pings the page and terminates a page that
  * showed no sign of life (no pong, no progress draining our writes) for a whole interval.
  * On RFB consoles served by QEMU, one empty ClientCutText follows the page's first update request so
- * QEMU's refresh timer answers it at once (first-frame.ts).
+ * QEMU's refresh timer answers it at once (first-frame.ts). On RFB consoles the bridge also sends the
+ * page's fixed handshake answers upstream as the server's messages arrive and drops the page's own
+ * copies (handshake-ahead.ts), so the server's handshake round trips overlap the page's.
  * An RFB server speaks first (its ProtocolVersion greeting), so an RFB console whose host answered
  * 200 and then sends nothing for `firstBytesTimeoutMs` is closed as `silent` (4014) with a sentence
  * saying so, instead of leaving the tab waiting for a screen forever. vt100 consoles may rightly stay
@@ -23,8 +25,10 @@ import type { TLSSocket } from 'node:tls';
 import type { RawData, WebSocket } from 'ws';
 import { encodeCloseReason, CONSOLE_CLOSE } from '../../../shared/console-close';
 import { getLogger } from '../../../shared/log';
+import { PortholeError } from '../../../shared/errors';
 import { explainError, explainUpstreamEnd, isActiveRfbInput, type Explained } from './explain';
 import { FirstFrameWatch, REFRESH_NUDGE } from './first-frame';
+import { HandshakeAhead } from './handshake-ahead';
 import { ConsoleSilentError, openTunnel, type Tunnel, type TunnelOptions } from './tunnel';
 import type { ConsoleSource, ConsoleUpstream } from '../console-source';
 
@@ -76,6 +80,8 @@ export interface RelayOptions extends TunnelOptions {
   batchWrites?: boolean;
   /** Nudge QEMU's refresh timer after the first update request (default true; see first-frame.ts). */
   refreshNudge?: boolean;
+  /** Answer the RFB handshake upstream for the page as the server's messages arrive (default true; see handshake-ahead.ts). */
+  handshakeAhead?: boolean;
 }
 
 const SEND_OPTIONS = { binary: true, compress: false, fin: true } as const;
@@ -100,6 +106,7 @@ export class ConsoleRelay {
   private lastInputAt: number;
   private readonly highWater: number;
   private watch: FirstFrameWatch | undefined;
+  private ahead: HandshakeAhead | undefined;
   private silentTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
@@ -169,7 +176,9 @@ export class ConsoleRelay {
     this.upstream = upstream;
     this.lastInputAt = this.now();
     if (upstream.protocol === 'rfb' && this.opts.refreshNudge !== false) this.watch = new FirstFrameWatch();
+    if (upstream.protocol === 'rfb' && this.opts.handshakeAhead !== false) this.ahead = new HandshakeAhead((bytes) => tls.write(bytes));
     this.watch?.fromServer(tunnel.head);
+    this.ahead?.fromServer(tunnel.head);
     if (tunnel.head.length > 0) this.ws.send(tunnel.head, SEND_OPTIONS);
     else if (upstream.protocol === 'rfb') {
       const ms = this.opts.firstBytesTimeoutMs ?? FIRST_BYTES_TIMEOUT_MS;
@@ -205,6 +214,8 @@ export class ConsoleRelay {
       setImmediate(this.uncork);
     }
     if (this.watch?.active === true) this.watch.fromServer(chunk);
+    // Before the page gets the chunk: the page's answer to it must find the bridge's already sent.
+    if (this.ahead?.active === true) this.ahead.fromServer(chunk);
     // The chunk lives in the tunnel's read ring: it is released once the page socket has written it.
     this.ws.send(chunk, SEND_OPTIONS, release);
     const queued = this.client.writableLength;
@@ -245,9 +256,20 @@ export class ConsoleRelay {
     else if (this.stateValue === 'open') this.writeUpstream(chunk);
   };
 
-  private writeUpstream(chunk: Buffer): void {
+  private writeUpstream(data: Buffer): void {
     const tls = this.tls;
     if (tls === undefined) return;
+    let chunk = data;
+    if (this.ahead?.active === true) {
+      const rest = this.ahead.fromPage(data);
+      if (rest === 'mismatch') {
+        log.info('page answered the RFB handshake differently from the bridge; closing the console', { vm: this.upstream.vmUuid });
+        this.closePage(explainError(new PortholeError('CONSOLE_ERROR', 'The console handshake went wrong: the page answered differently from what the bridge sent ahead for it.')));
+        return;
+      }
+      if (rest.length === 0) return;
+      chunk = rest;
+    }
     let room = tls.write(chunk);
     if (this.watch?.fromPage(chunk) === true) room = tls.write(REFRESH_NUDGE);
     if (!room && !this.wsPaused) {

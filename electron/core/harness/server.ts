@@ -13,7 +13,7 @@
  */
 import { memoryOnlyCipher } from '../secret-store';
 import { createCleanupStack, startServices, type Services } from '../services';
-import type { WallStats } from '../bridge';
+import type { BridgeStats, WallStats } from '../bridge';
 import type { DemoOptions } from '../../demo/provider';
 import type { SessionTiming } from '../pools/session';
 import { ensureRendererDir } from './renderer-build';
@@ -43,6 +43,8 @@ export interface Harness {
   readonly origin: string;
   /** The bridge's console-wall resources (tests: a hidden wall leaves no socket, tunnel or timer). */
   wallStats(): WallStats;
+  /** The bridge's console resources (tests: tokens pending, consoles open). */
+  bridgeStats(): BridgeStats;
   /** Stops the backend, the bridge, the demo pool and the server. Idempotent. */
   close(): Promise<void>;
 }
@@ -81,5 +83,5 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     await stack.close();
     throw error;
   }
-  return { url: web.url, origin: web.origin, wallStats: () => services.wallStats(), close: () => stack.close() };
+  return { url: web.url, origin: web.origin, wallStats: () => services.wallStats(), bridgeStats: () => services.bridgeStats(), close: () => stack.close() };
 }

@@ -1,7 +1,8 @@
 /**
  * The event loop of a connected pool: `event.from` feeding the inventory and the task tracker, and
  * member certificate pinning after each full load (started once the inventory is handed on, so the
- * tree does not wait for one certificate call per host; `onPinning` lets console lookups wait).
+ * tree does not wait for one certificate call per host, nor shares the event loop with their replies
+ * while it is being sent; `onPinning` lets console lookups wait).
  *
  * How it works: `event.from` with token "" returns every watched object (a full load, diffed by value
  * against what the page has), then blocks for changes. Replies come from the network, so
@@ -85,8 +86,8 @@ export interface EventLoopContext {
   onMembers(addresses: string[]): void;
   /** Events of every watched class (tasks are tracked from these). */
   onEvents(events: readonly XapiEvent[]): void;
-  /** The inventory has changes to send. */
-  onInventory(): void;
+  /** The inventory has changes to send; may resolve once they went out (the first load waits for that before pinning). */
+  onInventory(): void | Promise<void>;
   /** Member pinning started (after a load, or when hosts came or went); it never rejects. */
   onPinning(pinning: Promise<void>): void;
   /** A full load is in. */
@@ -130,13 +131,21 @@ export async function watchEvents(ctx: EventLoopContext): Promise<WatchEnd> {
       steady = true;
     }
     token = reply.token;
-    absorb(ctx, reply.events, first);
+    const handedOn = absorb(ctx, reply.events, first);
+    if (!first) handedOn?.catch((error: unknown) => log.warn('the inventory was not handed on', { pool: ctx.poolId, error }));
     // Let the reply go before waiting for the next one: a first load is tens of MB of records, and
     // on a quiet pool the next reply may be a whole event timeout away.
     reply = undefined;
     if (first) {
-      // The tree goes out first; the members' pins follow (a console lookup waits for them: onPinning).
-      const pinning = pinMembers(ctx);
+      // The tree goes out first; the members' pins follow (a console lookup waits for them: onPinning,
+      // from now on, though the certificate calls start only once the tree was handed on).
+      const pinning = Promise.resolve(handedOn).then(
+        () => (ctx.stale() ? undefined : pinMembers(ctx)),
+        (error: unknown) => {
+          log.warn('the inventory was not handed on', { pool: ctx.poolId, error });
+          return ctx.stale() ? undefined : pinMembers(ctx);
+        },
+      );
       ctx.onPinning(pinning);
       await pinning;
       if (ctx.stale()) return { ...stopped, steady };
@@ -145,8 +154,8 @@ export async function watchEvents(ctx: EventLoopContext): Promise<WatchEnd> {
   }
 }
 
-/** Feeds one reply's events to the inventory (a full load when `first`) and the session; re-pins when hosts came or went. */
-function absorb(ctx: EventLoopContext, events: readonly XapiEvent[], first: boolean): void {
+/** Feeds one reply's events to the inventory (a full load when `first`) and the session; re-pins when hosts came or went. Returns what `onInventory` did. */
+function absorb(ctx: EventLoopContext, events: readonly XapiEvent[], first: boolean): void | Promise<void> {
   if (first) {
     ctx.inventory.loadEvents(events);
   } else {
@@ -156,7 +165,23 @@ function absorb(ctx: EventLoopContext, events: readonly XapiEvent[], first: bool
     }
   }
   ctx.onEvents(events);
-  if (ctx.inventory.hasChanges) ctx.onInventory();
+  return ctx.inventory.hasChanges ? ctx.onInventory() : undefined;
+}
+
+/**
+ * Certificate calls in flight at once while pinning. Each call in flight needs a connection of its own,
+ * and each new connection is a full TLS handshake on this thread: a 64-host pool asked all at once
+ * meant 64 handshakes competing with the tree being sent.
+ */
+export const PIN_CALLS_IN_FLIGHT = 4;
+
+/** Runs `work` on every item, at most `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 /** Pins every host's certificate as the (trusted) master reports it, and remembers member addresses. */
@@ -164,21 +189,21 @@ export async function pinMembers(ctx: EventLoopContext): Promise<void> {
   const master = ctx.conn.master;
   const hosts = ctx.inventory.hosts().filter((h) => h.address !== '');
   ctx.onMembers(hosts.map((h) => h.address));
-  await Promise.all(
-    hosts.map(async (h) => {
-      try {
-        const pem = await ctx.conn.call('host.get_server_certificate', h.ref);
-        if (ctx.stale() || typeof pem !== 'string') return;
-        const cert = describePem(pem);
-        // The master was verified by its own pin on this very connection; the pool's word does not
-        // override the user's. Only the facts of that same certificate are recorded (pins saved
-        // before facts were kept get them here).
-        const pinned = ctx.pins.get(h.address);
-        if (h.address === master && pinned !== undefined && pinned.fingerprint !== cert.fingerprint) return;
-        if (ctx.pins.set(h.address, cert.fingerprint, 'pool', cert)) log.info('pinned member', { pool: ctx.poolId, host: h.address });
-      } catch (error) {
-        log.warn('cannot read a host certificate', { pool: ctx.poolId, host: h.address, code: xapiCode(error) ?? describeTransport(error) });
-      }
-    }),
-  );
+  await eachLimited(hosts, PIN_CALLS_IN_FLIGHT, async (h) => {
+    // A lane stops once the session moved on (no calls for a connection that is gone).
+    if (ctx.stale()) return;
+    try {
+      const pem = await ctx.conn.call('host.get_server_certificate', h.ref);
+      if (ctx.stale() || typeof pem !== 'string') return;
+      const cert = describePem(pem);
+      // The master was verified by its own pin on this very connection; the pool's word does not
+      // override the user's. Only the facts of that same certificate are recorded (pins saved
+      // before facts were kept get them here).
+      const pinned = ctx.pins.get(h.address);
+      if (h.address === master && pinned !== undefined && pinned.fingerprint !== cert.fingerprint) return;
+      if (ctx.pins.set(h.address, cert.fingerprint, 'pool', cert)) log.info('pinned member', { pool: ctx.poolId, host: h.address });
+    } catch (error) {
+      log.warn('cannot read a host certificate', { pool: ctx.poolId, host: h.address, code: xapiCode(error) ?? describeTransport(error) });
+    }
+  });
 }

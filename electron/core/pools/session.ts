@@ -47,8 +47,8 @@ export interface PoolSessionOptions {
   members: () => readonly string[];
   /** The current member addresses, when they change (to persist). */
   onMembers: (addresses: string[]) => void;
-  /** The inventory changed (the owner coalesces and sends a diff). */
-  onInventory: () => void;
+  /** The inventory changed (the owner coalesces and sends a diff); may resolve once the diff went out. */
+  onInventory: () => void | Promise<void>;
   /** The password was rejected: the owner forgets it so it is not tried again. */
   onPasswordRejected: () => void;
   timing?: Partial<SessionTiming>;
@@ -161,7 +161,7 @@ export class PoolSession extends EventEmitter<PoolSessionEvents> {
     this.tasks.failAll(new PortholeError('NOT_CONNECTED', 'Disconnected from the pool.'));
     if (this.current.kind !== 'disconnected') this.transition({ kind: 'disconnected' });
     this.inventory.clear();
-    this.opts.onInventory();
+    void this.opts.onInventory();
     await this.loggingOut;
   }
 

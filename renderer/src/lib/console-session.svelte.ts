@@ -10,7 +10,12 @@
  *   uuid) or when the VM runs again, and stops when it halts;
  * - parks a console whose tab stays hidden for `hiddenDisconnectMs` (`setVisible`): the connection is
  *   closed (the tab shows "waiting", `parked` is true) so a background tab costs nothing in the page or
- *   the backend, and a fresh connection starts the moment the tab is shown again.
+ *   the backend, and a fresh connection starts the moment the tab is shown again;
+ * - asks for a parked console's ticket while the pointer is on its tab (`prepare`), so showing the tab
+ *   does not wait for that round trip (after a click, Chromium holds network replies back until its
+ *   next frame: a ticket asked for on the click arrived ~10 ms later, one asked for on hover is there).
+ *   Only the one-time token is issued, no tunnel is opened: an unused one expires in the bridge, and
+ *   one older than `EARLY_TICKET_MAX_AGE_MS` or from before a change of the VM's console is not used.
  *
  * Every attempt gets a generation number; callbacks from an older generation are ignored, so an
  * abandoned socket can never move the tab. A socket that fails before it opens, with no reason from
@@ -38,6 +43,9 @@ const log = getLogger('console');
 
 /** Default time a console tab may stay hidden before it disconnects, ms (`?hidden-disconnect-ms=` overrides). */
 export const HIDDEN_DISCONNECT_MS = 15_000;
+
+/** Oldest a ticket asked for ahead (`prepare`) may be and still be used, ms (the bridge's tokens live 30 s). */
+export const EARLY_TICKET_MAX_AGE_MS = 10_000;
 
 /** The Local Network Access permission states, as far as this browser knows the names. */
 async function localNetworkStates(): Promise<(string | undefined)[]> {
@@ -78,6 +86,8 @@ export class ConsoleSession {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private attachedConsoleUuid: string | undefined;
   private lastTargetKey: string | undefined;
+  /** A ticket asked for ahead of the next connect, and when. */
+  private earlyTicket: { ticket: Promise<ConsoleTicket>; at: number } | undefined;
   private disposed = false;
   private readonly poolId: string;
   private readonly vmUuid: string;
@@ -140,7 +150,9 @@ export class ConsoleSession {
     this.send({ type: 'connect', attempt });
     let ticket: ConsoleTicket;
     try {
-      ticket = await api().invoke('console:open', { poolId: this.poolId, vmUuid: this.vmUuid, protocol: this.protocol });
+      const early = this.takeEarlyTicket();
+      // A ticket asked for ahead that failed is asked for again: its error may be stale.
+      ticket = await (early === undefined ? this.askTicket() : early.catch(() => this.askTicket()));
     } catch (error) {
       if (generation !== this.generation) return;
       this.send({ type: 'failed', message: errorMessage(error), code: errorCode(error) });
@@ -177,6 +189,31 @@ export class ConsoleSession {
     } catch (error) {
       this.send({ type: 'failed', message: errorMessage(error), code: undefined });
     }
+  }
+
+  private askTicket(): Promise<ConsoleTicket> {
+    return api().invoke('console:open', { poolId: this.poolId, vmUuid: this.vmUuid, protocol: this.protocol });
+  }
+
+  /** The ticket asked for ahead, if it is recent enough; it is used once. */
+  private takeEarlyTicket(): Promise<ConsoleTicket> | undefined {
+    const early = this.earlyTicket;
+    this.earlyTicket = undefined;
+    return early !== undefined && Date.now() - early.at < EARLY_TICKET_MAX_AGE_MS ? early.ticket : undefined;
+  }
+
+  /**
+   * The tab is likely to be shown soon (the pointer is on it): a parked console asks for its ticket
+   * now, so the connect on show does not wait for it. At most one ticket is held, renewed once it is
+   * too old to be used.
+   */
+  prepare(): void {
+    if (this.disposed || !this.parked) return;
+    if (this.earlyTicket !== undefined && Date.now() - this.earlyTicket.at < EARLY_TICKET_MAX_AGE_MS) return;
+    const ticket = this.askTicket();
+    // A failure is dealt with when the ticket is used (it is asked for again then).
+    ticket.catch(() => undefined);
+    this.earlyTicket = { ticket, at: Date.now() };
   }
 
   /** The user's Reconnect: a fresh attempt with the retry count reset. */
@@ -221,6 +258,8 @@ export class ConsoleSession {
     const key = targetKey(target);
     if (key === this.lastTargetKey) return;
     this.lastTargetKey = key;
+    // A ticket asked for before the VM's console changed may name the old one.
+    this.earlyTicket = undefined;
     const plan = planForTarget(this.state, this.attachedConsoleUuid, target);
     // A parked console stays parked until shown (it then asks for a fresh ticket anyway); it still
     // follows the VM halting or going away.
@@ -254,6 +293,7 @@ export class ConsoleSession {
   /** Stops everything (the tab closed). */
   dispose(): void {
     this.teardown();
+    this.earlyTicket = undefined;
     if (this.hideTimer !== undefined) clearTimeout(this.hideTimer);
     this.hideTimer = undefined;
     this.disposed = true;

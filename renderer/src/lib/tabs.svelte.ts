@@ -19,10 +19,12 @@ const log = getLogger('tabs');
 /** Delay between the last change and the `ui:set` write, in ms. */
 export const SAVE_DEBOUNCE_MS = 300;
 
-/** What the menu can ask of a console tab (Ctrl+Alt+Del, give the keyboard back). */
+/** What the menu and the tab strip can ask of a console tab (Ctrl+Alt+Del, give the keyboard back, get ready to be shown). */
 export interface ConsoleCommands {
   ctrlAltDel(): void;
   release(): void;
+  /** The pointer is on the tab: a parked console may get ready to connect (ConsoleSession.prepare). */
+  prepare?(): void;
 }
 
 class TabsStore {
@@ -70,6 +72,11 @@ class TabsStore {
     return () => {
       if (this.commands.get(key) === commands) this.commands.delete(key);
     };
+  }
+
+  /** The pointer is on a tab: its console may get ready to be shown. */
+  prepare(key: string): void {
+    this.commands.get(key)?.prepare?.();
   }
 
   /** The commands of the selected tab's console, if it has registered. */
