@@ -30,9 +30,11 @@ if (chosen.length === 0) {
   process.stderr.write('no test files matched\n');
   process.exit(1);
 }
+/** A test (or suite) still running after this long fails, rather than holding the whole run (CI has 90 minutes), ms. */
+const TEST_TIMEOUT_MS = 300_000;
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...chosen],
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...chosen],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

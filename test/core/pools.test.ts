@@ -329,7 +329,13 @@ describe('faults that change the pool', () => {
     t.after(() => sim.stop());
     const cipher = aesGcmCipher('basic_text');
     const first = await makeManager(cipher);
-    t.after(first.cleanup);
+    // The second manager reuses the first one's folder: it must close before that folder goes (it may
+    // still be writing the config; removing the folder under it failed with ENOTEMPTY and left it open).
+    const reused: { manager?: Awaited<ReturnType<typeof makeManager>> } = {};
+    t.after(async () => {
+      await reused.manager?.cleanup();
+      await first.cleanup();
+    });
     const id = await addTrusted(first.manager, sim, { name: 'kept' });
     await first.manager.edit(id, { remember: true });
     let summary = first.manager.find(id)!;
@@ -346,8 +352,7 @@ describe('faults that change the pool', () => {
     assert.ok(!text.includes(sim.password), 'sealed, not in clear');
     await first.manager.close();
     // A later start with the same keyring connects without asking.
-    const second = await makeManager(cipher, first.dir);
-    t.after(second.cleanup);
+    const second = (reused.manager = await makeManager(cipher, first.dir));
     assert.equal(second.manager.find(id)!.password, 'saved');
     second.manager.connect(id);
     await second.manager.waitReady(id);
