@@ -131,21 +131,15 @@ export async function watchEvents(ctx: EventLoopContext): Promise<WatchEnd> {
       steady = true;
     }
     token = reply.token;
-    const handedOn = absorb(ctx, reply.events, first);
-    if (!first) handedOn?.catch((error: unknown) => log.warn('the inventory was not handed on', { pool: ctx.poolId, error }));
+    // Settles once the changes went out (never rejects: a failed hand-on is logged, the loop goes on).
+    const handedOn = Promise.resolve(absorb(ctx, reply.events, first)).catch((error: unknown) => log.warn('the inventory was not handed on', { pool: ctx.poolId, error }));
     // Let the reply go before waiting for the next one: a first load is tens of MB of records, and
     // on a quiet pool the next reply may be a whole event timeout away.
     reply = undefined;
     if (first) {
       // The tree goes out first; the members' pins follow (a console lookup waits for them: onPinning,
       // from now on, though the certificate calls start only once the tree was handed on).
-      const pinning = Promise.resolve(handedOn).then(
-        () => (ctx.stale() ? undefined : pinMembers(ctx)),
-        (error: unknown) => {
-          log.warn('the inventory was not handed on', { pool: ctx.poolId, error });
-          return ctx.stale() ? undefined : pinMembers(ctx);
-        },
-      );
+      const pinning = handedOn.then(() => (ctx.stale() ? undefined : pinMembers(ctx)));
       ctx.onPinning(pinning);
       await pinning;
       if (ctx.stale()) return { ...stopped, steady };
