@@ -195,11 +195,16 @@ export class ConsoleSession {
     return api().invoke('console:open', { poolId: this.poolId, vmUuid: this.vmUuid, protocol: this.protocol });
   }
 
+  /** True when a ticket was asked for ahead recently enough to be used. */
+  private hasFreshEarlyTicket(): boolean {
+    return this.earlyTicket !== undefined && Date.now() - this.earlyTicket.at < EARLY_TICKET_MAX_AGE_MS;
+  }
+
   /** The ticket asked for ahead, if it is recent enough; it is used once. */
   private takeEarlyTicket(): Promise<ConsoleTicket> | undefined {
-    const early = this.earlyTicket;
+    const early = this.hasFreshEarlyTicket() ? this.earlyTicket?.ticket : undefined;
     this.earlyTicket = undefined;
-    return early !== undefined && Date.now() - early.at < EARLY_TICKET_MAX_AGE_MS ? early.ticket : undefined;
+    return early;
   }
 
   /**
@@ -209,7 +214,7 @@ export class ConsoleSession {
    */
   prepare(): void {
     if (this.disposed || !this.parked) return;
-    if (this.earlyTicket !== undefined && Date.now() - this.earlyTicket.at < EARLY_TICKET_MAX_AGE_MS) return;
+    if (this.hasFreshEarlyTicket()) return;
     const ticket = this.askTicket();
     // A failure is dealt with when the ticket is used (it is asked for again then).
     ticket.catch(() => undefined);
