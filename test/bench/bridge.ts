@@ -3,12 +3,13 @@
  *
  * Side by side on loopback, each against the same target process (test/bridge/support/bench-target.ts):
  * raw TCP and raw TLS (the ceilings), Debian's `websockify` (python) to the target over TCP and with
- * `--ssl-target`, and the Porthole bridge in its own process with a TLS upstream through a real CONNECT
- * handshake, in 3 rounds over all variants (medians shown). For each: throughput of a 256 MiB download
+ * `--ssl-target`, the Porthole bridge in its own process with a TLS upstream through a real CONNECT
+ * handshake, and a floor for any Node relay (bench-node-floor.ts: the bridge's own tunnel relayed to plain
+ * TCP, no WebSocket at all), in 3 rounds over all variants (medians shown). For each: throughput of a 256 MiB download
  * (the console direction; median of 3), idle round trip (16-byte echo) p50/p99, round trip p50/p99
  * while a download of about `LOADED_S` seconds runs (every queue on the path shows up here; sized from the
  * variant's own throughput so every variant gets the same number of samples), and the proxy process's peak
- * RSS and CPU time (its whole process tree, sampled from /proc). The target speaks TLS 1.2, as xapi does. The target and bridge run as plain `node` on esbuild bundles so no loader inflates them.
+ * RSS and CPU time with the kernel's part of it (its whole process tree, sampled from /proc). The target speaks TLS 1.2, as xapi does. The target and bridge run as plain `node` on esbuild bundles so no loader inflates them.
  *
  * Knobs for A/B runs: BENCH_ONLY=<substring> (plus raw TLS), BENCH_ROUNDS=<n>, BRIDGE_HWM=<bytes>, BRIDGE_BATCH=0,
  * BRIDGE_NODE_FLAGS="<node flags for the bridge process>".
@@ -44,6 +45,8 @@ const MIN_LOADED_BYTES = 64 * MIB;
 const IDLE_SAMPLES = 1000;
 const PROBE_EVERY_MS = 2;
 const ORIGIN = 'app://porthole';
+/** The floor variant's name: the bridge's own tunnel relayed to plain TCP (bench-node-floor.ts). */
+const FLOOR = 'floor: Node TLS tunnel → TCP, no WebSocket';
 const root = join(import.meta.dirname, '..', '..');
 
 interface Transport {
@@ -64,6 +67,8 @@ interface Row {
   cpuS?: number;
   /** Proxy CPU per MiB relayed (all phases), ms. */
   cpuMsPerMiB?: number;
+  /** The kernel's part of that (system time), ms per MiB. */
+  sysMsPerMiB?: number;
   stalls?: number;
   note?: string;
 }
@@ -263,7 +268,7 @@ function wsTransport(url: string, protocols: string[]): Promise<Transport> {
   });
 }
 
-async function withProcessStats<T>(pid: number | undefined, fn: () => Promise<T>): Promise<{ result: T; rssMiB?: number; startRssMiB?: number; cpuS?: number }> {
+async function withProcessStats<T>(pid: number | undefined, fn: () => Promise<T>): Promise<{ result: T; rssMiB?: number; startRssMiB?: number; cpuS?: number; sysS?: number }> {
   if (pid === undefined) return { result: await fn() };
   const start = treeUsage(pid);
   let peak = start.rss;
@@ -271,7 +276,7 @@ async function withProcessStats<T>(pid: number | undefined, fn: () => Promise<T>
   try {
     const result = await fn();
     const end = treeUsage(pid);
-    return { result, rssMiB: Math.max(peak, end.rss) / MIB, startRssMiB: start.rss / MIB, cpuS: end.cpu - start.cpu };
+    return { result, rssMiB: Math.max(peak, end.rss) / MIB, startRssMiB: start.rss / MIB, cpuS: end.cpu - start.cpu, sysS: end.sys - start.sys };
   } finally {
     clearInterval(timer);
   }
@@ -316,7 +321,11 @@ export async function run(): Promise<void> {
   const runs = new Map<string, Row[]>();
   try {
     await build({
-      entryPoints: { target: join(root, 'test/bridge/support/bench-target.ts'), bridge: join(root, 'test/bridge/support/bench-bridge.ts') },
+      entryPoints: {
+        target: join(root, 'test/bridge/support/bench-target.ts'),
+        bridge: join(root, 'test/bridge/support/bench-bridge.ts'),
+        floor: join(root, 'test/bridge/support/bench-node-floor.ts'),
+      },
       outdir: dir,
       outExtension: { '.js': '.mjs' },
       bundle: true,
@@ -360,6 +369,21 @@ export async function run(): Promise<void> {
       });
     }
     variants.push({
+      name: FLOOR,
+      open: async () => {
+        const child = spawn(process.execPath, [join(dir, 'floor.mjs'), String(info.connectPort), info.fingerprint], { stdio: ['ignore', 'pipe', 'inherit'] });
+        children.push(child);
+        const port = await new Promise<number>((resolve) => {
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0] ?? '{}') as { port: number }).port);
+          });
+        });
+        return { t: await tcpTransport(port), child };
+      },
+    });
+    variants.push({
       name: 'Porthole bridge → TLS CONNECT',
       open: async () => {
         const child = fork(join(dir, 'bridge.mjs'), [String(info.connectPort), info.fingerprint, ORIGIN], { execArgv: (process.env.BRIDGE_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -387,8 +411,8 @@ export async function run(): Promise<void> {
         const { t, child } = await v.open();
         let row: Row;
         try {
-          const { result, rssMiB, startRssMiB, cpuS } = await withProcessStats(child?.pid, () => measureGuarded(t, (phase) => process.stderr.write(`  ${phase}\n`)));
-          row = { name: v.name, mibps: result.mibps, idle: result.idle, loaded: result.loaded, rssMiB, startRssMiB, cpuS, stalls: result.stalls, ...(cpuS === undefined ? {} : { cpuMsPerMiB: (cpuS * 1000) / result.mib }) };
+          const { result, rssMiB, startRssMiB, cpuS, sysS } = await withProcessStats(child?.pid, () => measureGuarded(t, (phase) => process.stderr.write(`  ${phase}\n`)));
+          row = { name: v.name, mibps: result.mibps, idle: result.idle, loaded: result.loaded, rssMiB, startRssMiB, cpuS, stalls: result.stalls, ...(cpuS === undefined || sysS === undefined ? {} : { cpuMsPerMiB: (cpuS * 1000) / result.mib, sysMsPerMiB: (sysS * 1000) / result.mib }) };
         } catch (error) {
           row = { name: v.name, note: `failed: ${(error as Error).message}` };
           for (const f of readdirSync(dir).filter((n) => n.endsWith('.log'))) {
@@ -431,6 +455,7 @@ function combine(rows: Row[]): Row {
     rssMiB: pick((r) => r.rssMiB).reduce<number | undefined>((m, x) => (m === undefined || x > m ? x : m), undefined),
     cpuS: median(pick((r) => r.cpuS)),
     cpuMsPerMiB: median(pick((r) => r.cpuMsPerMiB)),
+    sysMsPerMiB: median(pick((r) => r.sysMsPerMiB)),
     stalls: pick((r) => r.stalls).reduce((a, b) => a + b, 0),
     ...(failed > 0 ? { note: `${failed} of ${rows.length} rounds failed` } : {}),
   };
@@ -439,7 +464,7 @@ function combine(rows: Row[]): Row {
 function print(rows: Row[]): void {
   const rawTls = rows.find((r) => r.name === 'raw TLS');
   const f = (n: number | undefined, digits = 0): string => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits));
-  const header = ['variant', 'MiB/s', '× raw TLS', 'idle RTT p50 µs', 'p99 µs', 'loaded RTT p50 ms', 'p99 ms', 'proxy RSS start MiB', 'peak MiB', 'proxy CPU s', 'CPU ms/MiB', 'stalls', 'note'];
+  const header = ['variant', 'MiB/s', '× raw TLS', 'idle RTT p50 µs', 'p99 µs', 'loaded RTT p50 ms', 'p99 ms', 'proxy RSS start MiB', 'peak MiB', 'proxy CPU s', 'CPU ms/MiB', 'of it kernel', 'stalls', 'note'];
   const lines = rows.map((r) => [
     r.name,
     f(r.mibps),
@@ -452,6 +477,7 @@ function print(rows: Row[]): void {
     f(r.rssMiB, 1),
     f(r.cpuS, 2),
     f(r.cpuMsPerMiB, 2),
+    f(r.sysMsPerMiB, 2),
     f(r.stalls),
     r.note ?? '',
   ]);
@@ -470,6 +496,14 @@ function print(rows: Row[]): void {
     peer: fig(wsTls?.cpuMsPerMiB, 'ms/MiB', 2),
     met: cpuRatio === undefined ? undefined : cpuRatio <= 0.6,
   });
+  const floor = rows.find((r) => r.name === FLOOR && r.mibps !== undefined);
+  const floorRatio = floor?.cpuMsPerMiB !== undefined && wsTls?.cpuMsPerMiB !== undefined ? floor.cpuMsPerMiB / wsTls.cpuMsPerMiB : undefined;
+  target({
+    target: 'floor: any Node relay, CPU per MiB (bridge tunnel → TCP, no WebSocket)',
+    figure: `${fig(floor?.cpuMsPerMiB, 'ms/MiB', 2)} (${fig(floorRatio, '×', 2)})`,
+    peer: fig(wsTls?.cpuMsPerMiB, 'ms/MiB', 2),
+    met: 'reported',
+  });
   target({
     target: 'bridge loaded RTT p99 ≤ websockify+TLS',
     figure: fig(bridge.loaded?.[1], 'ms', 2),
@@ -477,6 +511,7 @@ function print(rows: Row[]): void {
     met: both(bridge.loaded?.[1], wsTls?.loaded?.[1], (a, b) => a <= b),
   });
   const added = bridge.idle !== undefined && rawTls.idle !== undefined ? bridge.idle[0] - rawTls.idle[0] : undefined;
+  target({ target: 'floor: any Node relay, loaded RTT p99 (no WebSocket)', figure: fig(floor?.loaded?.[1], 'ms', 2), peer: fig(wsTls?.loaded?.[1], 'ms', 2), met: 'reported' });
   target({ target: 'bridge idle RTT p50 added to raw TLS ≤ 150 µs', figure: fig(added, 'µs', 0), peer: `raw TLS ${fig(rawTls.idle?.[0], 'µs', 0)}`, met: added === undefined ? undefined : added <= 150 });
   target({ target: 'bridge throughput (ratio to raw TLS, reported)', figure: `${fig(bridge.mibps, 'MiB/s', 0)} (${fig(bridge.mibps / rawTls.mibps, '×', 2)})`, peer: `raw TLS ${fig(rawTls.mibps, 'MiB/s', 0)}`, met: 'reported' });
   target({ target: 'bridge throughput ≥ 1.3× websockify+TLS', figure: fig(bridge.mibps, 'MiB/s', 0), peer: fig(wsTls?.mibps, 'MiB/s', 0), met: both(bridge.mibps, wsTls?.mibps, (a, b) => a >= 1.3 * b) });

@@ -5,22 +5,10 @@
  * target's TLS CONNECT port, through the real tunnel code (pinned TLS, CONNECT, answer parsing).
  */
 import { createBridge } from '../../../electron/core/bridge';
-import type { ConsoleSource } from '../../../electron/core/console-source';
+import { BENCH_VM_UUID, benchConsole } from './bench-source';
 
 const [connectPort, fingerprint, origin] = process.argv.slice(2);
-const upstream = {
-  location: `https://127.0.0.1:${connectPort ?? ''}/console?uuid=bench-console`,
-  protocol: 'rfb' as const,
-  vmUuid: 'b0000000-0000-4000-8000-00000000be9c',
-  consoleUuid: 'bench-console',
-  vmName: 'bench',
-};
-const source: ConsoleSource = {
-  resolve: () => Promise.resolve(upstream),
-  sessionId: () => 'OpaqueRef:bench',
-  refreshSession: () => Promise.resolve('OpaqueRef:bench'),
-  pin: () => fingerprint,
-};
+const { source } = benchConsole(connectPort, fingerprint);
 // Knobs for A/B runs of the relay's tuning (defaults otherwise).
 const env = process.env;
 const bridge = await createBridge({
@@ -30,7 +18,7 @@ const bridge = await createBridge({
 });
 process.on('message', (msg: { op?: string }) => {
   if (msg.op === 'ticket') {
-    void bridge.openConsole(source, { poolId: 'bench', vmUuid: 'b0000000-0000-4000-8000-00000000be9c', protocol: 'rfb' }).then((t) => process.send?.({ url: t.url }));
+    void bridge.openConsole(source, { poolId: 'bench', vmUuid: BENCH_VM_UUID, protocol: 'rfb' }).then((t) => process.send?.({ url: t.url }));
   } else if (msg.op === 'stop') {
     void bridge.close().then(() => process.exit(0));
   }
