@@ -11,7 +11,7 @@
  * variant's own throughput so every variant gets the same number of samples), and the proxy process's peak
  * RSS and CPU time with the kernel's part of it (its whole process tree, sampled from /proc). The target speaks TLS 1.2, as xapi does. The target and bridge run as plain `node` on esbuild bundles so no loader inflates them.
  *
- * Knobs for A/B runs: BENCH_ONLY=<substring> (plus raw TLS), BENCH_ROUNDS=<n>, BRIDGE_HWM=<bytes>, BRIDGE_BATCH=0,
+ * Knobs for A/B runs: BENCH_ONLY=<substring> (plus raw TLS), BENCH_ROUNDS=<n>, BRIDGE_HWM=<bytes>, BRIDGE_BATCH=0, BRIDGE_WINDOW=<bytes> (0: no send window),
  * BRIDGE_NODE_FLAGS="<node flags for the bridge process>".
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';

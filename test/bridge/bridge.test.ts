@@ -362,6 +362,9 @@ test('64 MiB to a slowly reading page: byte-exact, backpressure engaged, bytes i
   let maxInFlight = 0;
   // The page stops reading at a few points and resumes only once the bridge has paused TLS reading
   // for it (a counter, not a timer): the pause must happen, however fast or loaded the machine is.
+  // Either brake counts: the page socket's queue reaching the high-water mark, or the send window
+  // (the stopped page sends no pongs) — whichever the kernel's buffer sizes let come first.
+  const paused = (): number => b.stats().upstreamPauses + b.stats().windowPauses;
   const stops = [1, 8, 24, 40].map((m) => m * MIB);
   await new Promise<void>((resolve, reject) => {
     ws.on('message', (d: Buffer) => {
@@ -370,9 +373,9 @@ test('64 MiB to a slowly reading page: byte-exact, backpressure engaged, bytes i
       maxInFlight = Math.max(maxInFlight, produced - received);
       if (stops.length > 0 && received >= (stops[0] ?? 0)) {
         stops.shift();
-        const before = b.stats().upstreamPauses;
+        const before = paused();
         ws.pause();
-        waitFor('the bridge to pause TLS reading for the stopped page', () => b.stats().upstreamPauses > before, 20_000).then(
+        waitFor('the bridge to pause TLS reading for the stopped page', () => paused() > before, 20_000).then(
           () => ws.resume(),
           reject,
         );
@@ -383,11 +386,72 @@ test('64 MiB to a slowly reading page: byte-exact, backpressure engaged, bytes i
   });
   assert.equal(got.digest('hex'), sent.digest('hex'));
   const stats = b.stats();
-  assert.ok(stats.upstreamPauses >= 4, 'TLS reading was paused each time the page stopped');
+  assert.ok(stats.upstreamPauses + stats.windowPauses >= 4, 'TLS reading was paused each time the page stopped');
   assert.ok(stats.maxPageQueueBytes < 1 * MIB + 256 * 1024, `bridge queued ${stats.maxPageQueueBytes} bytes for the page`);
   assert.ok(maxInFlight < 32 * MIB, `at most ${maxInFlight} bytes were between the console and the page`);
   process.stderr.write(`64 MiB slow reader: bridge queue peak ${stats.maxPageQueueBytes} B, console→page in flight peak ${maxInFlight} B\n`);
   const done = closed(ws);
+  ws.close();
+  await done;
+  await settled(b);
+});
+
+test('the send window: a page that reads but does not acknowledge stops the console after the window; its pong lets the rest through', async () => {
+  const total = 16 * MIB;
+  const window = 1 * MIB;
+  const chunk = 64 * 1024;
+  let produced = 0;
+  const sent = createHash('sha256');
+  next = () => ({
+    status: 200,
+    stream: () =>
+      new Duplex({
+        read() {
+          if (produced >= total) {
+            this.push(null);
+            return;
+          }
+          const data = patternChunk(produced / chunk, chunk);
+          sent.update(data);
+          produced += chunk;
+          this.push(data);
+        },
+        write(_c, _e, cb) {
+          cb();
+        },
+      }),
+  });
+  const b = await createBridge({ allowedOrigins: [PAGE_ORIGIN], sendWindowBytes: window });
+  extraBridges.push(b);
+  const ticket = await b.openConsole(source(), { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
+  // This page reads every byte but sends no pong until told to: the bridge must stop at the window.
+  const ws = await openPage(ticket.url, { autoPong: false });
+  // Watched from the start: once the console's stream ends, the bridge may close the page first.
+  const done = closed(ws);
+  const pings: Buffer[] = [];
+  ws.on('ping', (d: Buffer) => pings.push(d));
+  const got = createHash('sha256');
+  let received = 0;
+  ws.on('message', (d: Buffer) => {
+    got.update(d);
+    received += d.length;
+  });
+  await waitFor('the bridge to stop at the send window', () => b.stats().windowPauses === 1, 20_000);
+  // Everything the bridge sent before pausing arrives; then nothing more, however long we look at it:
+  // the bytes sent are the ones counted against the window (at most one read past it).
+  await waitFor('the bytes sent before the pause to arrive', () => pings.length >= 4 && received >= window, 20_000);
+  assert.ok(received < window + 256 * 1024, `the page got ${received} bytes without acknowledging any`);
+  assert.deepEqual(
+    pings.map((p) => p.length),
+    pings.map(() => 8),
+    'each acknowledgement ping carries an 8-byte count',
+  );
+  // Acknowledge what arrived: the bridge goes on; every pong from then on lets the stream finish.
+  ws.on('ping', (d: Buffer) => ws.pong(d));
+  for (const p of pings) ws.pong(p);
+  await waitFor('all bytes at the page', () => received === total, 30_000);
+  assert.equal(got.digest('hex'), sent.digest('hex'));
+  assert.ok(b.stats().windowPauses >= 1);
   ws.close();
   await done;
   await settled(b);
@@ -470,7 +534,7 @@ test('closePool and close() end consoles with the shutdown code', async () => {
   const c2 = closed(w2);
   await b.close();
   assert.equal((await c2).closeCode, 4013);
-  assert.deepEqual(b.stats(), { sockets: 0, pendingSockets: 0, refusedSockets: 0, timedOutSockets: 0, consoles: 0, upstreams: 0, pendingTokens: 0, timers: 0, upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: b.stats().maxPageQueueBytes, pageMessages: b.stats().pageMessages });
+  assert.deepEqual(b.stats(), { sockets: 0, pendingSockets: 0, refusedSockets: 0, timedOutSockets: 0, consoles: 0, upstreams: 0, pendingTokens: 0, timers: 0, upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: b.stats().maxPageQueueBytes, pageMessages: b.stats().pageMessages, windowPauses: 0 });
 });
 
 function handles(): Record<string, number> {

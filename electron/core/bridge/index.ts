@@ -89,6 +89,8 @@ export interface BridgeStats {
   maxPageQueueBytes: number;
   /** WebSocket messages received from pages so far. */
   pageMessages: number;
+  /** Times TLS reading paused because a page had not acknowledged a whole send window. */
+  windowPauses: number;
 }
 
 /** The console walls' live resources and counters. */
@@ -154,7 +156,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const pingIntervalMs = opts.pingIntervalMs ?? PING_INTERVAL_MS;
   let heartbeat: NodeJS.Timeout | undefined;
   let closing = false;
-  const counters: RelayCounters = { upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: 0, pageMessages: 0 };
+  const counters: RelayCounters = { upstreamPauses: 0, pagePauses: 0, maxPageQueueBytes: 0, pageMessages: 0, windowPauses: 0 };
   const relayOpts = { ...opts, counters };
 
   const allowed = (): string[] => (typeof opts.allowedOrigins === 'function' ? opts.allowedOrigins() : opts.allowedOrigins);

@@ -8,7 +8,12 @@
  * bytes are relayed as binary frames with no copies, no per-chunk allocation (read-ring.ts) and no queue of our own, with backpressure both
  * ways: TLS reading stops while the page's socket holds more than `highWaterBytes` unsent and resumes
  * on its 'drain'; WebSocket reading stops while TLS `write()` says it is full and resumes on the TLS
- * 'drain'. When one side ends, the other is closed with a reason (see `shared/console-close.ts`).
+ * 'drain'. Toward the page there is also a send window: every quarter window of console bytes is
+ * followed by a ping carrying the running byte count, which the page's WebSocket answers with a pong
+ * once it has read everything before it. TLS reading stops while more than `sendWindowBytes` are
+ * unacknowledged and resumes when half of that is left. Without it, a page slower than the console
+ * lets the kernel's loopback buffers (autotuned to megabytes, and Node cannot size them) fill up, and
+ * the page's keystrokes wait behind all of that (docs/performance.md). When one side ends, the other is closed with a reason (see `shared/console-close.ts`).
  * `heartbeat()` (called by the bridge every ping interval) pings the page and terminates a page that
  * showed no sign of life (no pong, no progress draining our writes) for a whole interval.
  * On RFB consoles served by QEMU, one empty ClientCutText follows the page's first update request so
@@ -44,6 +49,11 @@ export const HIGH_WATER_BYTES = 256 * 1024;
 export const FIRST_BYTES_TIMEOUT_MS = 10_000;
 /** Default quiet input time after which an upstream close is explained as the idle timeout, ms. */
 export const IDLE_HINT_MS = 60_000;
+/**
+ * Default send window toward the page, bytes: console bytes sent and not yet acknowledged by the page's
+ * pong. 2 MiB is about 3 ms of the bench's fastest stream; the bench showed 1 MiB costing throughput.
+ */
+export const SEND_WINDOW_BYTES = 2 * 1024 * 1024;
 
 /** The relay's states. */
 export type RelayState = 'opening' | 'open' | 'closing' | 'closed';
@@ -65,6 +75,8 @@ export interface RelayCounters {
   maxPageQueueBytes: number;
   /** WebSocket messages received from pages (tests wait on it instead of sleeping). */
   pageMessages: number;
+  /** TLS reading paused because the page had not acknowledged a whole send window. */
+  windowPauses: number;
 }
 
 /** Knobs of one relay. */
@@ -82,6 +94,8 @@ export interface RelayOptions extends TunnelOptions {
   refreshNudge?: boolean;
   /** Answer the RFB handshake upstream for the page as the server's messages arrive (default true; see handshake-ahead.ts). */
   handshakeAhead?: boolean;
+  /** Most console bytes sent to the page and not yet acknowledged by its pong, bytes (default `SEND_WINDOW_BYTES`; 0: no window). */
+  sendWindowBytes?: number;
 }
 
 const SEND_OPTIONS = { binary: true, compress: false, fin: true } as const;
@@ -109,6 +123,13 @@ export class ConsoleRelay {
   private ahead: HandshakeAhead | undefined;
   private silentTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  private readonly window: number;
+  /** Console bytes handed to the page socket so far, and those the page has acknowledged. */
+  private sentBytes = 0;
+  private ackedBytes = 0;
+  /** The count at which the next acknowledgement ping goes out. */
+  private nextPingAt: number;
+  private windowPaused = false;
 
   /**
    * Starts opening the tunnel at once. `client` is the raw socket under `ws` (the one given to
@@ -124,6 +145,8 @@ export class ConsoleRelay {
   ) {
     this.upstream = upstream;
     this.highWater = opts.highWaterBytes ?? HIGH_WATER_BYTES;
+    this.window = opts.sendWindowBytes ?? SEND_WINDOW_BYTES;
+    this.nextPingAt = this.window / 4;
     this.now = opts.clock ?? Date.now;
     this.lastInputAt = this.now();
     ws.binaryType = 'nodebuffer';
@@ -131,9 +154,7 @@ export class ConsoleRelay {
     ws.on('message', this.onPageMessage);
     ws.on('close', this.onPageClose);
     ws.on('error', (error) => log.debug('page socket error', { error }));
-    ws.on('pong', () => {
-      this.alive = true;
-    });
+    ws.on('pong', this.onPong);
     void this.open();
   }
 
@@ -218,6 +239,7 @@ export class ConsoleRelay {
     if (this.ahead?.active === true) this.ahead.fromServer(chunk);
     // The chunk lives in the tunnel's read ring: it is released once the page socket has written it.
     this.ws.send(chunk, SEND_OPTIONS, release);
+    if (this.window > 0) this.countSent(chunk.length);
     const queued = this.client.writableLength;
     const counters = this.opts.counters;
     if (counters !== undefined && queued > counters.maxPageQueueBytes) counters.maxPageQueueBytes = queued;
@@ -244,7 +266,36 @@ export class ConsoleRelay {
 
   private readonly onClientDrain = (): void => {
     this.tlsPaused = false;
-    if (this.stateValue === 'open') this.tls?.resume();
+    if (this.stateValue === 'open' && !this.windowPaused) this.tls?.resume();
+  };
+
+  /** Counts bytes sent to the page: pings for acknowledgement, and stops reading TLS when the window is full. */
+  private countSent(bytes: number): void {
+    this.sentBytes += bytes;
+    if (this.sentBytes >= this.nextPingAt) {
+      this.nextPingAt = this.sentBytes + this.window / 4;
+      const count = Buffer.allocUnsafe(8);
+      count.writeDoubleBE(this.sentBytes);
+      this.ws.ping(count);
+    }
+    if (!this.windowPaused && this.sentBytes - this.ackedBytes >= this.window) {
+      this.windowPaused = true;
+      if (this.opts.counters !== undefined) this.opts.counters.windowPauses++;
+      this.tls?.pause();
+    }
+  }
+
+  /** Any pong shows the page alive; one carrying a byte count we sent acknowledges those bytes. */
+  private readonly onPong = (data: Buffer): void => {
+    this.alive = true;
+    if (data.length !== 8) return;
+    const acked = data.readDoubleBE(0);
+    if (!(acked > this.ackedBytes && acked <= this.sentBytes)) return;
+    this.ackedBytes = acked;
+    if (this.windowPaused && this.sentBytes - this.ackedBytes <= this.window / 2) {
+      this.windowPaused = false;
+      if (this.stateValue === 'open' && !this.tlsPaused) this.tls?.resume();
+    }
   };
 
   private readonly onPageMessage = (data: RawData): void => {

@@ -15,6 +15,7 @@ const bridge = await createBridge({
   allowedOrigins: [origin ?? 'app://porthole'],
   ...(env.BRIDGE_HWM === undefined ? {} : { highWaterBytes: Number(env.BRIDGE_HWM) }),
   ...(env.BRIDGE_BATCH === '0' ? { batchWrites: false } : {}),
+  ...(env.BRIDGE_WINDOW === undefined ? {} : { sendWindowBytes: Number(env.BRIDGE_WINDOW) }),
 });
 process.on('message', (msg: { op?: string }) => {
   if (msg.op === 'ticket') {
