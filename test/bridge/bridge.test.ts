@@ -4,7 +4,7 @@
 // bridge-sim.test.ts).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -329,23 +329,25 @@ function patternChunk(index: number, size: number): Buffer {
   return out;
 }
 
-test('64 MiB to a slowly reading page: byte-exact, backpressure engaged, bytes in flight bounded', async () => {
-  const total = 64 * MIB;
+/**
+ * Makes the next tunnel a console that streams `total` bytes of `patternChunk`s as fast as it is read,
+ * then ends; `produced` and `sent` (their hash) tell what it sent.
+ */
+function patternConsole(total: number): { readonly produced: number; readonly sent: Hash } {
   const chunk = 64 * 1024;
-  let produced = 0;
-  const sent = createHash('sha256');
+  const state = { produced: 0, sent: createHash('sha256') };
   next = () => ({
     status: 200,
     stream: () =>
       new Duplex({
         read() {
-          if (produced >= total) {
+          if (state.produced >= total) {
             this.push(null);
             return;
           }
-          const data = patternChunk(produced / chunk, chunk);
-          sent.update(data);
-          produced += chunk;
+          const data = patternChunk(state.produced / chunk, chunk);
+          state.sent.update(data);
+          state.produced += chunk;
           this.push(data);
         },
         write(_c, _e, cb) {
@@ -353,6 +355,12 @@ test('64 MiB to a slowly reading page: byte-exact, backpressure engaged, bytes i
         },
       }),
   });
+  return state;
+}
+
+test('64 MiB to a slowly reading page: byte-exact, backpressure engaged, bytes in flight bounded', async () => {
+  const total = 64 * MIB;
+  const upstreamBytes = patternConsole(total);
   const b = await createBridge({ allowedOrigins: [PAGE_ORIGIN] });
   extraBridges.push(b);
   const ticket = await b.openConsole(source(), { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
@@ -370,7 +378,7 @@ test('64 MiB to a slowly reading page: byte-exact, backpressure engaged, bytes i
     ws.on('message', (d: Buffer) => {
       got.update(d);
       received += d.length;
-      maxInFlight = Math.max(maxInFlight, produced - received);
+      maxInFlight = Math.max(maxInFlight, upstreamBytes.produced - received);
       if (stops.length > 0 && received >= (stops[0] ?? 0)) {
         stops.shift();
         const before = paused();
@@ -384,7 +392,7 @@ test('64 MiB to a slowly reading page: byte-exact, backpressure engaged, bytes i
     });
     ws.on('close', (code: number, reason: Buffer) => (received === total ? resolve() : reject(new Error(`closed (${code} ${reason.toString()}) after ${received} bytes`))));
   });
-  assert.equal(got.digest('hex'), sent.digest('hex'));
+  assert.equal(got.digest('hex'), upstreamBytes.sent.digest('hex'));
   const stats = b.stats();
   assert.ok(stats.upstreamPauses + stats.windowPauses >= 4, 'TLS reading was paused each time the page stopped');
   assert.ok(stats.maxPageQueueBytes < 1 * MIB + 256 * 1024, `bridge queued ${stats.maxPageQueueBytes} bytes for the page`);
@@ -399,28 +407,7 @@ test('64 MiB to a slowly reading page: byte-exact, backpressure engaged, bytes i
 test('the send window: a page that reads but does not acknowledge stops the console after the window; its pong lets the rest through', async () => {
   const total = 16 * MIB;
   const window = 1 * MIB;
-  const chunk = 64 * 1024;
-  let produced = 0;
-  const sent = createHash('sha256');
-  next = () => ({
-    status: 200,
-    stream: () =>
-      new Duplex({
-        read() {
-          if (produced >= total) {
-            this.push(null);
-            return;
-          }
-          const data = patternChunk(produced / chunk, chunk);
-          sent.update(data);
-          produced += chunk;
-          this.push(data);
-        },
-        write(_c, _e, cb) {
-          cb();
-        },
-      }),
-  });
+  const upstreamBytes = patternConsole(total);
   const b = await createBridge({ allowedOrigins: [PAGE_ORIGIN], sendWindowBytes: window });
   extraBridges.push(b);
   const ticket = await b.openConsole(source(), { poolId: 'p1', vmUuid: upstreamAt(0).vmUuid, protocol: 'rfb' });
@@ -450,7 +437,7 @@ test('the send window: a page that reads but does not acknowledge stops the cons
   ws.on('ping', (d: Buffer) => ws.pong(d));
   for (const p of pings) ws.pong(p);
   await waitFor('all bytes at the page', () => received === total, 30_000);
-  assert.equal(got.digest('hex'), sent.digest('hex'));
+  assert.equal(got.digest('hex'), upstreamBytes.sent.digest('hex'));
   assert.ok(b.stats().windowPauses >= 1);
   ws.close();
   await done;
