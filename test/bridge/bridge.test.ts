@@ -4,7 +4,7 @@
 // bridge-sim.test.ts).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { PortholeError } from '../../shared/errors';
 import { RfbClient } from '../support/rfb-client';
 import { FakeSource, startConsoleServer, upstreamAt, type ConnectAnswer } from './support/console-server';
 import { closed, openPage, PAGE_ORIGIN, pageStream, upgradeStatus } from './support/ws';
+import { patternChunk, startPatternConsole, type PatternConsole } from './support/pattern';
 
 const MIB = 1024 * 1024;
 const workDir = mkdtempSync(join(tmpdir(), 'porthole-bridge-'));
@@ -317,45 +318,11 @@ test('why the console server ended a console: idle timeout, VM stopped, console 
   await settled();
 });
 
-function patternChunk(index: number, size: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  let x = (index + 1) * 0x9e3779b1;
-  for (let i = 0; i < size; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out.writeInt32LE(x | 0, i);
-  }
-  return out;
-}
-
-/**
- * Makes the next tunnel a console that streams `total` bytes of `patternChunk`s as fast as it is read,
- * then ends; `produced` and `sent` (their hash) tell what it sent.
- */
-function patternConsole(total: number): { readonly produced: number; readonly sent: Hash } {
-  const chunk = 64 * 1024;
-  const state = { produced: 0, sent: createHash('sha256') };
-  next = () => ({
-    status: 200,
-    stream: () =>
-      new Duplex({
-        read() {
-          if (state.produced >= total) {
-            this.push(null);
-            return;
-          }
-          const data = patternChunk(state.produced / chunk, chunk);
-          state.sent.update(data);
-          state.produced += chunk;
-          this.push(data);
-        },
-        write(_c, _e, cb) {
-          cb();
-        },
-      }),
-  });
-  return state;
+/** Makes the next tunnel a pattern console of `total` bytes (support/pattern.ts). */
+function patternConsole(total: number): PatternConsole {
+  const c = startPatternConsole(total);
+  next = c.answer;
+  return c;
 }
 
 test('64 MiB to a slowly reading page: byte-exact, backpressure engaged, bytes in flight bounded', async () => {
