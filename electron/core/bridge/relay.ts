@@ -13,7 +13,8 @@
  * once it has read everything before it. TLS reading stops while more than `sendWindowBytes` are
  * unacknowledged and resumes when half of that is left. Without it, a page slower than the console
  * lets the kernel's loopback buffers (autotuned to megabytes, and Node cannot size them) fill up, and
- * the page's keystrokes wait behind all of that (docs/performance.md). When one side ends, the other is closed with a reason (see `shared/console-close.ts`).
+ * the page's keystrokes wait behind all of that (docs/performance.md).
+ * When one side ends, the other is closed with a reason (see `shared/console-close.ts`).
  * `heartbeat()` (called by the bridge every ping interval) pings the page and terminates a page that
  * showed no sign of life (no pong, no progress draining our writes) for a whole interval.
  * On RFB consoles served by QEMU, one empty ClientCutText follows the page's first update request so
@@ -51,7 +52,8 @@ export const FIRST_BYTES_TIMEOUT_MS = 10_000;
 export const IDLE_HINT_MS = 60_000;
 /**
  * Default send window toward the page, bytes: console bytes sent and not yet acknowledged by the page's
- * pong. 2 MiB is about 3 ms of the bench's fastest stream; the bench showed 1 MiB costing throughput.
+ * pong. 2 MiB is about 3 ms of the bench's fastest stream. In the runs measured, 1 MiB gave a lower
+ * loaded p99 and less throughput (docs/performance.md).
  */
 export const SEND_WINDOW_BYTES = 2 * 1024 * 1024;
 

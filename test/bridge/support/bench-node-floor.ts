@@ -8,13 +8,12 @@
  * it listens; each accepted connection gets its own tunnel.
  */
 import net from 'node:net';
+import { HIGH_WATER_BYTES } from '../../../electron/core/bridge/relay';
 import { openTunnel } from '../../../electron/core/bridge/tunnel';
 import { benchConsole } from './bench-source';
 
 const [connectPort, fingerprint] = process.argv.slice(2);
 const { upstream, source } = benchConsole(connectPort, fingerprint);
-/** Unsent bytes on the client socket above which TLS reading stops (the bridge's default). */
-const HIGH_WATER_BYTES = 256 * 1024;
 
 const server = net.createServer((client) => {
   client.setNoDelay(true);
@@ -28,7 +27,7 @@ const server = net.createServer((client) => {
       client.on('close', () => tls.destroy());
       if (tunnel.head.length > 0) client.write(tunnel.head);
       // Like the bridge: one writev per event-loop turn, chunks released once written, TLS paused while
-      // the client socket holds more than the high-water mark.
+      // the client socket holds more than the bridge's high-water mark.
       let corked = false;
       const uncork = (): void => {
         corked = false;
